@@ -1,0 +1,20 @@
+namespace Engram.Memory;
+
+/// <summary>How a partial cue (a state plus an observation mask) enters the dynamics.</summary>
+public enum CueMode
+{
+    /// <summary>
+    /// The paper's protocol: missing components are zeros and take part in the similarity like any
+    /// others; every component is free to move.
+    /// </summary>
+    Full,
+
+    /// <summary>As <see cref="Full"/>, but observed components are reset to the cue after each step.</summary>
+    Clamped,
+
+    /// <summary>
+    /// The similarity uses observed components only, and observed components are clamped: a Hopfield
+    /// network over the observed coordinates whose read-out <c>Xᵀp</c> fills in the rest.
+    /// </summary>
+    Masked,
+}
