@@ -264,7 +264,7 @@ public sealed class HopfieldMemoryTests
         Tolerance.Close(0.5, masked.TopWeight, 0, 1e-5, "masked top weight");
         Assert.True(masked.Metastable);
         Assert.True(masked.Converged);
-        Assert.Equal(2, masked.Steps);
+        Assert.Equal(1, masked.Steps); // the mixture (1, 1, 0, 0) is the cue itself, so the first step moves nothing
 
         // while Full, which also scores the zeros, lands on the third pattern
         Assert.Equal(2, full.Nearest);
