@@ -1,1 +1,3 @@
-return 0;
+using Engram.Cli;
+
+return EngramApp.Run(args, Console.Out, Console.Error);

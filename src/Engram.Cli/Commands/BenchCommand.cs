@@ -1,0 +1,123 @@
+using System.CommandLine;
+using Engram.Evaluation;
+using Engram.Tensors;
+using Spectre.Console;
+
+namespace Engram.Cli.Commands;
+
+/// <summary><c>engram bench</c>: speed, measured as ratios taken in one run.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var bench = new Command("bench", "Measure speed. Every figure is compared with a reference measured in the same run.");
+        bench.Subcommands.Add(CreateGemm(context));
+        bench.Subcommands.Add(CreateRecall(context));
+        return bench;
+    }
+
+    private static Command CreateGemm(CliContext context)
+    {
+        var size = new Option<int>("--size")
+        {
+            Description = "Multiply two size×size matrices (2·size³ flops).",
+            DefaultValueFactory = _ => 2048,
+        };
+        Option<string?> json = CommonOptions.Json();
+        var command = new Command(
+            "gemm",
+            "Single-precision GEMM rate of the managed kernels and of OpenBLAS (when libopenblas.so.0 loads) on the same product, " +
+            "in one run, and their ratio.\n\nExample:\n  engram bench gemm --size 2048 --json gemm.json")
+        {
+            size, json,
+        };
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(size);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n, "--size");
+            GemmMeasurement managed = GemmBenchmark.Measure(Gemm.Managed, n);
+            GemmMeasurement? openBlas = Gemm.OpenBlas is { } blas ? GemmBenchmark.Measure(blas, n) : null;
+            double? ratio = openBlas is null ? null : managed.Gflops / openBlas.Gflops;
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("backend").AddColumn("GFLOP/s").AddColumn("seconds per product");
+            table.AddRow("managed", F(managed.Gflops, "F1"), F(managed.Seconds, "F4"));
+            table.AddRow("openblas", openBlas is null ? "not available" : F(openBlas.Gflops, "F1"), openBlas is null ? "-" : F(openBlas.Seconds, "F4"));
+            context.Console.MarkupLine($"SGEMM {n}×{n}×{n}, {Environment.ProcessorCount} threads");
+            context.Console.Write(table);
+            context.Console.MarkupLine(ratio is double r
+                ? $"managed / OpenBLAS = [bold]{F(r, "F3")}[/]"
+                : "OpenBLAS could not be loaded (Debian: apt-get install libopenblas0-pthread); no ratio.");
+
+            if (parse.GetValue(json) is string path)
+            {
+                JsonOutput.Write(path, new
+                {
+                    managed_gflops = managed.Gflops,
+                    openblas_gflops = openBlas?.Gflops,
+                    ratio,
+                    size = n,
+                    threads = Environment.ProcessorCount,
+                }, context.Output);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateRecall(CliContext context)
+    {
+        var n = new Option<int>("--n") { Description = "Stored patterns N.", DefaultValueFactory = _ => 60000 };
+        var dim = new Option<int>("--dim") { Description = "Pattern dimension K.", DefaultValueFactory = _ => 784 };
+        var queries = new Option<int>("--queries") { Description = "Cues Q recalled together.", DefaultValueFactory = _ => 1000 };
+        Option<string> backend = CommonOptions.Backend();
+        Option<string?> json = CommonOptions.Json();
+        var command = new Command(
+            "recall",
+            "Time one recall step (Q×K·K×N, softmax, Q×N·N×K: 4·Q·N·K flops) over a random bank, and compare its rate with the " +
+            "same backend's GEMM rate (2048³) measured in the same run.\n\nExample:\n  engram bench recall --n 60000 --dim 784 --queries 1000 --json recall.json")
+        {
+            n, dim, queries, backend, json,
+        };
+        command.SetAction(parse =>
+        {
+            IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
+            int patterns = parse.GetValue(n), k = parse.GetValue(dim), q = parse.GetValue(queries);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(patterns, "--n");
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k, "--dim");
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(q, "--queries");
+            RecallBenchmarkResult step = RecallBenchmark.Run(patterns, k, q, gemm);
+            GemmMeasurement rate = GemmBenchmark.Measure(gemm, 2048);
+            double ratio = step.StepGflops / rate.Gflops;
+
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn("N").AddColumn("K").AddColumn("Q").AddColumn("backend").AddColumn("step seconds")
+                .AddColumn("step GFLOP/s").AddColumn("GEMM GFLOP/s").AddColumn("step / GEMM");
+            table.AddRow(F(patterns, "D"), F(k, "D"), F(q, "D"), gemm.Name, F(step.StepSeconds, "F3"),
+                F(step.StepGflops, "F1"), F(rate.Gflops, "F1"), F(ratio, "F3"));
+            context.Console.Write(table);
+
+            if (parse.GetValue(json) is string path)
+            {
+                JsonOutput.Write(path, new
+                {
+                    step_seconds = step.StepSeconds,
+                    step_gflops = step.StepGflops,
+                    gemm_gflops = rate.Gflops,
+                    step_vs_gemm = ratio,
+                    backend = gemm.Name,
+                    n = patterns,
+                    dim = k,
+                    queries = q,
+                }, context.Output);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string F(double value, string format) => value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string F(int value, string format) => value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+}

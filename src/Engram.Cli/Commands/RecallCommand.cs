@@ -1,0 +1,164 @@
+using System.CommandLine;
+using Engram.Data;
+using Engram.Evaluation;
+using Engram.Memory;
+using Engram.Tensors;
+using Spectre.Console;
+
+namespace Engram.Cli.Commands;
+
+/// <summary><c>engram recall</c>: store images, recall each from an occluded copy, score the recalls.</summary>
+internal static class RecallCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var idx = new Option<string?>("--idx")
+        {
+            Description = "IDX image file (gzipped or not). Default: Fashion-MNIST train images, from Debian's dataset-fashion-mnist or else the subset in data/.",
+            HelpName = "FILE",
+        };
+        var n = new Option<int>("--n")
+        {
+            Description = "Store the first N images of the file (and recall each of them).",
+            DefaultValueFactory = _ => 6000,
+        };
+        var occlude = new Option<string>("--occlude")
+        {
+            Description = "What the cue hides: bottom-half, top-half, left-half or right-half.",
+            DefaultValueFactory = _ => "bottom-half",
+        }.AcceptOnlyFromAmong("bottom-half", "top-half", "left-half", "right-half");
+        var similarity = new Option<string>("--similarity")
+        {
+            Description = "dot (ξ·v), l2 (−‖ξ − v‖²) or cosine.",
+            DefaultValueFactory = _ => "dot",
+        }.AcceptOnlyFromAmong("dot", "l2", "cosine");
+        var beta = new Option<float>("--beta")
+        {
+            Description = "Inverse temperature β > 0.",
+            DefaultValueFactory = _ => 1f,
+        };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "T, the most update steps per cue.",
+            DefaultValueFactory = _ => 10,
+        };
+        var cueMode = new Option<string>("--cue-mode")
+        {
+            Description = "full: hidden pixels are zeros that take part in the similarity (the paper's protocol); " +
+                "clamped: as full, visible pixels reset to the cue after each step; masked: similarity over visible pixels only.",
+            DefaultValueFactory = _ => "full",
+        }.AcceptOnlyFromAmong("full", "clamped", "masked");
+        var update = new Option<string>("--update")
+        {
+            Description = "fixed-point (v ← Xᵀp) or gradient (v ← v − (Δt/τ)∇E).",
+            DefaultValueFactory = _ => "fixed-point",
+        }.AcceptOnlyFromAmong("fixed-point", "gradient");
+        var stepSize = new Option<float>("--step-size")
+        {
+            Description = "Δt/τ for gradient steps.",
+            DefaultValueFactory = _ => 0.1f,
+        };
+        var tolerance = new Option<float>("--tolerance")
+        {
+            Description = "ε: a cue stops once ‖v_{t+1} − v_t‖ ≤ ε‖v_t‖ (0 runs every step).",
+            DefaultValueFactory = _ => 1e-6f,
+        };
+        var topK = new Option<int>("--top-k")
+        {
+            Description = "Keep only the k largest softmax weights (0 keeps all).",
+            DefaultValueFactory = _ => 0,
+        };
+        Option<string> backend = CommonOptions.Backend();
+        Option<string?> json = CommonOptions.Json();
+
+        var command = new Command(
+            "recall",
+            "Store the first N images of an IDX file (pixels scaled to [0, 1]), recall each from a copy with part hidden, " +
+            "and print retrieval accuracy, the metastable fraction and the MSE between image and final state.\n\n" +
+            "Examples:\n" +
+            "  engram recall --idx data/fashion-mnist/train-images-idx3-ubyte.gz --n 2000 --similarity l2 --cue-mode masked\n" +
+            "  engram recall --n 6000 --similarity dot --beta 1 --steps 10 --cue-mode full --json raw-dot.json")
+        {
+            idx, n, occlude, similarity, beta, steps, cueMode, update, stepSize, tolerance, topK, backend, json,
+        };
+
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(idx) ?? FashionMnist.TrainImages()
+                ?? throw new FileNotFoundException(
+                    "No --idx file was given and Fashion-MNIST was not found: install Debian's dataset-fashion-mnist, " +
+                    "or run from the repository so that data/fashion-mnist is found.");
+            int count = parse.GetValue(n);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count, "--n");
+            var options = new RecallOptions
+            {
+                Beta = parse.GetValue(beta),
+                Similarity = CommonOptions.ParseSimilarity(parse.GetValue(similarity)!),
+                MaxSteps = parse.GetValue(steps),
+                CueMode = CommonOptions.ParseCueMode(parse.GetValue(cueMode)!),
+                UpdateRule = CommonOptions.ParseUpdateRule(parse.GetValue(update)!),
+                StepSize = parse.GetValue(stepSize),
+                Tolerance = parse.GetValue(tolerance),
+                TopK = parse.GetValue(topK),
+            };
+            options.Validate();
+            IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
+
+            IdxData data = IdxFile.Read(path, count, scale: 1f / 255f);
+            if (data.ItemShape.Count != 2)
+            {
+                throw new ArgumentException(
+                    $"{path} holds items of shape [{string.Join(", ", data.ItemShape)}]; --occlude needs images (two dimensions per item).");
+            }
+
+            if (data.Count < count)
+            {
+                throw new ArgumentException($"--n {count} asks for more images than {path} holds ({data.Count}); use --n {data.Count} or less.");
+            }
+
+            OcclusionRegion region = Occlusion.Parse(parse.GetValue(occlude)!);
+            OcclusionRecallSummary summary = Progress.Run(context, $"Recalling {count} occluded images", count,
+                (progress, ct) => OcclusionRecall.Run(data.Items, data.ItemShape[0], data.ItemShape[1], region, options, gemm, progress, ct));
+
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn("N").AddColumn("similarity").AddColumn("β").AddColumn("cue mode").AddColumn("T")
+                .AddColumn("accuracy").AddColumn("metastable").AddColumn("MSE").AddColumn("mean steps").AddColumn("seconds");
+            table.AddRow(
+                count.ToString(Inv), Name(options.Similarity), options.Beta.ToString("G4", Inv), Name(options.CueMode),
+                options.MaxSteps.ToString(Inv), summary.Accuracy.ToString("F4", Inv), summary.MetastableFraction.ToString("F4", Inv),
+                summary.Mse.ToString("F5", Inv), summary.MeanSteps.ToString("F2", Inv), summary.Seconds.ToString("F2", Inv));
+            context.Console.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(path))}[/]: first {count} images stored, each recalled from its {Markup.Escape(parse.GetValue(occlude)!)} cue ({gemm.Name} GEMM).");
+            context.Console.Write(table);
+
+            if (parse.GetValue(json) is string jsonPath)
+            {
+                JsonOutput.Write(jsonPath, new
+                {
+                    accuracy = summary.Accuracy,
+                    metastable_fraction = summary.MetastableFraction,
+                    mse = summary.Mse,
+                    n = count,
+                    seconds = summary.Seconds,
+                    mean_steps = summary.MeanSteps,
+                    idx = path,
+                    occlude = parse.GetValue(occlude),
+                    similarity = Name(options.Similarity),
+                    beta = options.Beta,
+                    steps = options.MaxSteps,
+                    cue_mode = Name(options.CueMode),
+                    update = parse.GetValue(update),
+                    top_k = options.TopK,
+                    backend = gemm.Name,
+                }, context.Output);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static IFormatProvider Inv => System.Globalization.CultureInfo.InvariantCulture;
+
+    private static string Name<T>(T value)
+        where T : struct, Enum => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+}

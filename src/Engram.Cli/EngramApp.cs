@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Engram.Cli.Commands;
+using Engram.Data;
+using Spectre.Console;
+
+namespace Engram.Cli;
+
+/// <summary>The <c>engram</c> command: builds the command tree and turns failures into clear messages and exit codes.</summary>
+public static class EngramApp
+{
+    /// <summary>Exit code for a run that failed on bad input or a missing file.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Runs the command line; output and errors go to the given writers (the console in production).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var context = new CliContext(output, error);
+        RootCommand root = BuildRoot(context);
+        ParseResult parsed = root.Parse(args);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return parsed.Invoke(configuration);
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            error.WriteLine($"error: {e.Message}");
+            return Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled.");
+            return Failure;
+        }
+    }
+
+    internal static RootCommand BuildRoot(CliContext context)
+    {
+        var root = new RootCommand(
+            "Engram: multimodal associative memory. Store patterns, then recall whole memories from partial, noisy cues.\n\n" +
+            "Examples:\n" +
+            "  engram recall --n 2000 --similarity l2 --cue-mode masked\n" +
+            "  engram bench gemm --size 2048 --json gemm.json\n" +
+            "  engram bench recall --n 60000 --dim 784 --queries 1000");
+        root.Subcommands.Add(RecallCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
+        return root;
+    }
+
+    // Failures a person can fix: bad arguments, missing or corrupt files. Anything else is a bug
+    // and keeps its stack trace.
+    private static bool IsUserError(Exception e) => e is ArgumentException or DataFormatException
+        or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or NotSupportedException
+        or UnauthorizedAccessException or IOException;
+}
+
+/// <summary>Where a command writes: a Spectre console over the output writer, and the error writer.</summary>
+public sealed class CliContext
+{
+    public CliContext(TextWriter output, TextWriter error)
+    {
+        Output = output;
+        Error = error;
+        bool isConsole = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = isConsole ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = isConsole ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = isConsole ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!isConsole)
+        {
+            Console.Profile.Width = 120;
+        }
+    }
+
+    public TextWriter Output { get; }
+
+    public TextWriter Error { get; }
+
+    public IAnsiConsole Console { get; }
+
+    /// <summary>Whether live progress bars can be drawn (an interactive terminal).</summary>
+    public bool Interactive => Console.Profile.Capabilities.Interactive;
+}

@@ -1,0 +1,179 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace Engram.Data;
+
+/// <summary>
+/// The IDX format of MNIST and Fashion-MNIST: a big-endian header (two zero bytes, a type code, the
+/// number of dimensions, each dimension as a 32-bit integer) followed by the values in row-major
+/// order. Gzipped files are recognised by their magic bytes and decompressed on the fly.
+/// </summary>
+public static class IdxFile
+{
+    private const int MaxDimensions = 8;
+
+    /// <summary>
+    /// Reads up to <paramref name="maxItems"/> items (slices along the first dimension) as floats,
+    /// multiplied by <paramref name="scale"/> (1/255 turns bytes into [0, 1]). Returns the tensor
+    /// [items, product of the other dimensions] and the full shape of one item.
+    /// </summary>
+    public static IdxData Read(string path, int maxItems = int.MaxValue, float scale = 1f)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxItems);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"IDX file not found: {path}", path);
+        }
+
+        using Stream file = File.OpenRead(path);
+        using Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        var reader = new CountingReader(stream, path);
+
+        Span<byte> magic = stackalloc byte[4];
+        reader.ReadExactly(magic, "the 4-byte magic number");
+        if (magic[0] != 0 || magic[1] != 0)
+        {
+            throw new DataFormatException(path, 0, $"not an IDX file: the magic number must start with two zero bytes, found 0x{magic[0]:X2}{magic[1]:X2}.");
+        }
+
+        IdxType type = magic[2] switch
+        {
+            0x08 => IdxType.UInt8,
+            0x09 => IdxType.Int8,
+            0x0B => IdxType.Int16,
+            0x0C => IdxType.Int32,
+            0x0D => IdxType.Float32,
+            0x0E => IdxType.Float64,
+            _ => throw new DataFormatException(path, 2, $"unknown IDX type code 0x{magic[2]:X2} (known: 08, 09, 0B, 0C, 0D, 0E)."),
+        };
+        int rank = magic[3];
+        if (rank is < 1 or > MaxDimensions)
+        {
+            throw new DataFormatException(path, 3, $"an IDX file has 1 to {MaxDimensions} dimensions; this one says {rank}.");
+        }
+
+        var dims = new int[rank];
+        Span<byte> word = stackalloc byte[4];
+        for (int d = 0; d < rank; d++)
+        {
+            long offset = reader.Position;
+            reader.ReadExactly(word, $"dimension {d}");
+            uint value = BinaryPrimitives.ReadUInt32BigEndian(word);
+            if (value > int.MaxValue)
+            {
+                throw new DataFormatException(path, offset, $"dimension {d} is {value}, too large.");
+            }
+
+            dims[d] = (int)value;
+        }
+
+        long itemLength = 1;
+        for (int d = 1; d < rank; d++)
+        {
+            itemLength *= dims[d];
+        }
+
+        int items = Math.Min(dims[0], maxItems);
+        if (itemLength * items > Array.MaxLength)
+        {
+            throw new DataFormatException(path, null, $"{items} items of {itemLength} values do not fit in one array; read fewer items.");
+        }
+
+        int size = ElementSize(type);
+        var values = new float[items * itemLength];
+        var buffer = new byte[checked((int)Math.Min(itemLength * size * 64, 1 << 20))];
+        long total = values.LongLength;
+        long done = 0;
+        while (done < total)
+        {
+            int count = (int)Math.Min(buffer.Length / size, total - done);
+            reader.ReadExactly(buffer.AsSpan(0, count * size),
+                $"values {done}…{done + count - 1} of {total} (the header promises {dims[0]} items of {itemLength})");
+            Decode(type, buffer.AsSpan(0, count * size), values.AsSpan((int)done, count), scale);
+            done += count;
+        }
+
+        return new IdxData(path, type, dims, Tensor.FromArray(values, items, (int)itemLength));
+    }
+
+    private static bool IsGzip(Stream file)
+    {
+        Span<byte> head = stackalloc byte[2];
+        int read = file.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        return read == 2 && head[0] == 0x1F && head[1] == 0x8B;
+    }
+
+    private static int ElementSize(IdxType type) => type switch
+    {
+        IdxType.UInt8 or IdxType.Int8 => 1,
+        IdxType.Int16 => 2,
+        IdxType.Int32 or IdxType.Float32 => 4,
+        _ => 8,
+    };
+
+    private static void Decode(IdxType type, ReadOnlySpan<byte> bytes, Span<float> destination, float scale)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            double v = type switch
+            {
+                IdxType.UInt8 => bytes[i],
+                IdxType.Int8 => (sbyte)bytes[i],
+                IdxType.Int16 => BinaryPrimitives.ReadInt16BigEndian(bytes[(i * 2)..]),
+                IdxType.Int32 => BinaryPrimitives.ReadInt32BigEndian(bytes[(i * 4)..]),
+                IdxType.Float32 => BinaryPrimitives.ReadSingleBigEndian(bytes[(i * 4)..]),
+                _ => BinaryPrimitives.ReadDoubleBigEndian(bytes[(i * 8)..]),
+            };
+            destination[i] = (float)(v * scale);
+        }
+    }
+
+    /// <summary>Reads exactly what is asked for, or throws naming the offset and what was missing.</summary>
+    private sealed class CountingReader(Stream stream, string path)
+    {
+        public long Position { get; private set; }
+
+        public void ReadExactly(Span<byte> destination, string what)
+        {
+            int read;
+            try
+            {
+                read = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DataFormatException(path, Position, $"the gzip stream is corrupt while reading {what}: {e.Message}");
+            }
+
+            if (read < destination.Length)
+            {
+                throw new DataFormatException(path, Position + read, $"the file ends early: reading {what} needed {destination.Length} bytes, found {read}.");
+            }
+
+            Position += read;
+        }
+    }
+}
+
+/// <summary>The element type an IDX header declares.</summary>
+public enum IdxType
+{
+    UInt8,
+    Int8,
+    Int16,
+    Int32,
+    Float32,
+    Float64,
+}
+
+/// <summary>What <see cref="IdxFile.Read"/> returns: the items as rows of a tensor, and the declared shape.</summary>
+public sealed record IdxData(string Path, IdxType Type, IReadOnlyList<int> Dimensions, Tensor Items)
+{
+    /// <summary>The number of items read (at most the first dimension).</summary>
+    public int Count => Items.Shape[0];
+
+    /// <summary>The shape of one item, e.g. [28, 28] for an image file, [] for a label file.</summary>
+    public IReadOnlyList<int> ItemShape => Dimensions.Skip(1).ToArray();
+}
