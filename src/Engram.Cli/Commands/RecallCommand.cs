@@ -104,7 +104,7 @@ internal static class RecallCommand
             options.Validate();
             IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
 
-            IdxData data = IdxFile.Read(path, count, scale: 1f / 255f);
+            IdxData data = IdxFile.Read(path, count, scale: 1.0 / 255);
             if (data.ItemShape.Count != 2)
             {
                 throw new ArgumentException(

@@ -14,10 +14,10 @@ public static class IdxFile
 
     /// <summary>
     /// Reads up to <paramref name="maxItems"/> items (slices along the first dimension) as floats,
-    /// multiplied by <paramref name="scale"/> (1/255 turns bytes into [0, 1]). Returns the tensor
+    /// multiplied by <paramref name="scale"/> in double, then rounded (1.0/255 turns bytes into [0, 1]). Returns the tensor
     /// [items, product of the other dimensions] and the full shape of one item.
     /// </summary>
-    public static IdxData Read(string path, int maxItems = int.MaxValue, float scale = 1f)
+    public static IdxData Read(string path, int maxItems = int.MaxValue, double scale = 1.0)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfNegative(maxItems);
@@ -113,7 +113,7 @@ public static class IdxFile
         _ => 8,
     };
 
-    private static void Decode(IdxType type, ReadOnlySpan<byte> bytes, Span<float> destination, float scale)
+    private static void Decode(IdxType type, ReadOnlySpan<byte> bytes, Span<float> destination, double scale)
     {
         for (int i = 0; i < destination.Length; i++)
         {

@@ -1,0 +1,134 @@
+using System.IO.Compression;
+using Engram.Data;
+
+namespace Engram.Tests.Data;
+
+public sealed class IdxFileTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-idx-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Should_read_a_plain_ubyte_image_file_scaled()
+    {
+        // Given 3 images of 2×2 bytes
+        string path = Write("plain.idx", Header(0x08, 3, 2, 2).Concat(Enumerable.Range(0, 12).Select(i => (byte)(i * 20))).ToArray());
+
+        // When
+        IdxData data = IdxFile.Read(path, scale: 1.0 / 255);
+
+        // Then
+        Assert.Equal(IdxType.UInt8, data.Type);
+        Assert.Equal([3, 2, 2], data.Dimensions);
+        Assert.Equal([2, 2], data.ItemShape);
+        Assert.Equal(3, data.Count);
+        Assert.Equal(220f / 255f, data.Items[2, 3]);
+        Assert.Equal(0f, data.Items[0, 0]);
+    }
+
+    [Fact]
+    public void Should_read_a_gzipped_file_and_stop_after_max_items()
+    {
+        // Given
+        byte[] raw = Header(0x08, 4, 3).Concat(Enumerable.Range(1, 12).Select(i => (byte)i)).ToArray();
+        string path = Path.Combine(_folder, "z.idx.gz");
+        using (var gz = new GZipStream(File.Create(path), CompressionLevel.Optimal))
+        {
+            gz.Write(raw);
+        }
+
+        // When
+        IdxData data = IdxFile.Read(path, maxItems: 2);
+
+        // Then
+        Assert.Equal(2, data.Count);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], data.Items.Span.ToArray());
+    }
+
+    [Fact]
+    public void Should_read_big_endian_float_and_int_files()
+    {
+        byte[] floats = Header(0x0D, 2).Concat(BitConverter.GetBytes(1.5f).Reverse()).Concat(BitConverter.GetBytes(-2f).Reverse()).ToArray();
+        Assert.Equal([1.5f, -2f], IdxFile.Read(Write("f.idx", floats)).Items.Span.ToArray());
+        byte[] ints = Header(0x0C, 1).Concat(new byte[] { 0xFF, 0xFF, 0xFF, 0xFE }).ToArray();
+        Assert.Equal([-2f], IdxFile.Read(Write("i.idx", ints)).Items.Span.ToArray());
+    }
+
+    [Fact]
+    public void Should_name_the_file_and_offset_when_the_data_ends_early()
+    {
+        // Given a header promising 3 items of 4 bytes but only 5 bytes of data
+        string path = Write("short.idx", Header(0x08, 3, 4).Concat(new byte[5]).ToArray());
+
+        // When
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+
+        // Then
+        Assert.Equal(path, e.FilePath);
+        Assert.Equal(12 + 5, e.Offset); // a 12-byte header (magic and two dimensions), then 5 bytes of data
+        Assert.Contains("the file ends early", e.Message, StringComparison.Ordinal);
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_reject_a_bad_magic_number_and_a_bad_type()
+    {
+        var magic = Assert.Throws<DataFormatException>(() => IdxFile.Read(Write("png.idx", [0x89, 0x50, 0x4E, 0x47, 0, 0])));
+        Assert.Equal(0, magic.Offset);
+        Assert.Contains("not an IDX file", magic.Message, StringComparison.Ordinal);
+
+        var type = Assert.Throws<DataFormatException>(() => IdxFile.Read(Write("t.idx", [0, 0, 0x07, 1, 0, 0, 0, 1, 0])));
+        Assert.Equal(2, type.Offset);
+        Assert.Contains("unknown IDX type code 0x07", type.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_say_which_file_is_missing()
+    {
+        string path = Path.Combine(_folder, "nope.idx");
+        var e = Assert.Throws<FileNotFoundException>(() => IdxFile.Read(path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_read_the_shipped_fashion_mnist_subset()
+    {
+        // Given the subset shipped in data/ (present in every checkout)
+        string? folder = FashionMnist.ShippedDirectory();
+        Assert.NotNull(folder);
+
+        // When
+        IdxData images = IdxFile.Read(Path.Combine(folder, "train-images-idx3-ubyte.gz"), scale: 1.0 / 255);
+        IdxData labels = IdxFile.Read(Path.Combine(folder, "train-labels-idx1-ubyte.gz"));
+
+        // Then: 2,000 28×28 images in [0, 1]; the first label of Fashion-MNIST's train file is 9 (ankle boot)
+        Assert.Equal(2000, images.Count);
+        Assert.Equal([28, 28], images.ItemShape);
+        Assert.InRange(images.Items.Span.ToArray().Max(), 0.99f, 1f);
+        Assert.Equal(2000, labels.Count);
+        Assert.Equal(9f, labels.Items[0, 0]);
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private static IEnumerable<byte> Header(byte type, params int[] dims)
+    {
+        yield return 0;
+        yield return 0;
+        yield return type;
+        yield return (byte)dims.Length;
+        foreach (int d in dims)
+        {
+            yield return (byte)(d >> 24);
+            yield return (byte)(d >> 16);
+            yield return (byte)(d >> 8);
+            yield return (byte)d;
+        }
+    }
+}
