@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Engram.Cli.Commands;
 using Engram.Data;
 using Spectre.Console;
@@ -15,7 +16,7 @@ public static class EngramApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var context = new CliContext(output, error);
-        RootCommand root = BuildRoot(context);
+        Command root = BuildRoot(context);
         ParseResult parsed = root.Parse(args);
         var configuration = new InvocationConfiguration
         {
@@ -40,14 +41,18 @@ public static class EngramApp
         }
     }
 
-    internal static RootCommand BuildRoot(CliContext context)
+    internal static Command BuildRoot(CliContext context)
     {
-        var root = new RootCommand(
+        // A plain command named "engram" rather than RootCommand, whose name would be the assembly's (Engram.Cli).
+        var root = new Command(
+            "engram",
             "Engram: multimodal associative memory. Store patterns, then recall whole memories from partial, noisy cues.\n\n" +
             "Examples:\n" +
             "  engram recall --n 2000 --similarity l2 --cue-mode masked\n" +
             "  engram bench gemm --size 2048 --json gemm.json\n" +
             "  engram bench recall --n 60000 --dim 784 --queries 1000");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         root.Subcommands.Add(RecallCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         return root;

@@ -70,14 +70,15 @@ internal static class BenchCommand
         var n = new Option<int>("--n") { Description = "Stored patterns N.", DefaultValueFactory = _ => 60000 };
         var dim = new Option<int>("--dim") { Description = "Pattern dimension K.", DefaultValueFactory = _ => 784 };
         var queries = new Option<int>("--queries") { Description = "Cues Q recalled together.", DefaultValueFactory = _ => 1000 };
+        var gemmSize = new Option<int>("--gemm-size") { Description = "Size of the square GEMM whose rate the step is compared with.", DefaultValueFactory = _ => 2048 };
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
             "recall",
             "Time one recall step (Q×K·K×N, softmax, Q×N·N×K: 4·Q·N·K flops) over a random bank, and compare its rate with the " +
-            "same backend's GEMM rate (2048³) measured in the same run.\n\nExample:\n  engram bench recall --n 60000 --dim 784 --queries 1000 --json recall.json")
+            "same backend's GEMM rate (size³, 2048 by default) measured in the same run.\n\nExample:\n  engram bench recall --n 60000 --dim 784 --queries 1000 --json recall.json")
         {
-            n, dim, queries, backend, json,
+            n, dim, queries, gemmSize, backend, json,
         };
         command.SetAction(parse =>
         {
@@ -87,7 +88,9 @@ internal static class BenchCommand
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k, "--dim");
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(q, "--queries");
             RecallBenchmarkResult step = RecallBenchmark.Run(patterns, k, q, gemm);
-            GemmMeasurement rate = GemmBenchmark.Measure(gemm, 2048);
+            int size = parse.GetValue(gemmSize);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, "--gemm-size");
+            GemmMeasurement rate = GemmBenchmark.Measure(gemm, size);
             double ratio = step.StepGflops / rate.Gflops;
 
             var table = new Table().Border(TableBorder.Rounded)
@@ -104,6 +107,7 @@ internal static class BenchCommand
                     step_seconds = step.StepSeconds,
                     step_gflops = step.StepGflops,
                     gemm_gflops = rate.Gflops,
+                    gemm_size = size,
                     step_vs_gemm = ratio,
                     backend = gemm.Name,
                     n = patterns,

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Engram.Tensors;
+
+namespace Engram.Cli.Tests;
+
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Should_write_both_rates_and_their_ratio_for_gemm()
+    {
+        // Given
+        string json = Path.Combine(_folder, "gemm.json");
+
+        // When
+        var (code, output, error) = CliRunner.Run("bench", "gemm", "--size", "96", "--json", json);
+
+        // Then
+        Assert.True(code == 0, error);
+        Assert.Contains("SGEMM 96×96×96", output, StringComparison.Ordinal);
+        JsonElement root = CliRunner.ReadJson(json);
+        double managed = root.GetProperty("managed_gflops").GetDouble();
+        Assert.True(managed > 0);
+        if (Gemm.OpenBlas is null)
+        {
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("openblas_gflops").ValueKind);
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("ratio").ValueKind);
+        }
+        else
+        {
+            double blas = root.GetProperty("openblas_gflops").GetDouble();
+            Assert.Equal(managed / blas, root.GetProperty("ratio").GetDouble(), 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Should_write_the_step_rate_against_the_gemm_rate_for_recall()
+    {
+        string json = Path.Combine(_folder, "recall.json");
+        var (code, _, error) = CliRunner.Run("bench", "recall", "--n", "600", "--dim", "32", "--queries", "40", "--gemm-size", "128", "--backend", "managed", "--json", json);
+        Assert.True(code == 0, error);
+        JsonElement root = CliRunner.ReadJson(json);
+        double step = root.GetProperty("step_seconds").GetDouble();
+        double stepRate = root.GetProperty("step_gflops").GetDouble();
+        double gemmRate = root.GetProperty("gemm_gflops").GetDouble();
+        Assert.True(step > 0 && stepRate > 0 && gemmRate > 0);
+        Assert.Equal(4.0 * 40 * 600 * 32 / step / 1e9, stepRate, 1e-6);
+        Assert.Equal(stepRate / gemmRate, root.GetProperty("step_vs_gemm").GetDouble(), 1e-9);
+        Assert.Equal("managed", root.GetProperty("backend").GetString());
+    }
+
+    [Fact]
+    public void Should_reject_a_size_that_is_not_positive()
+    {
+        var (code, _, error) = CliRunner.Run("bench", "gemm", "--size", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--size", error, StringComparison.Ordinal);
+    }
+}
