@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Engram.Tensors;
 
 internal static unsafe partial class GemmKernels
@@ -29,14 +31,16 @@ internal static unsafe partial class GemmKernels
             }
             else
             {
-                // op(A)[i, p] = A[i, p]: interleave mr rows of A, one value of each per k step.
-                for (int r = 0; r < rows; r++)
+                // op(A)[i, p] = A[i, p]: interleave mr rows of A, one value of each per k step. The
+                // writes are sequential; the reads walk mr rows side by side, each in cache.
+                float* src = a + ((nint)(i0 + ir) * lda) + p0;
+                for (int p = 0; p < kc; p++)
                 {
-                    float* src = a + ((nint)(i0 + ir + r) * lda) + p0;
-                    float* d = panel + r;
-                    for (int p = 0; p < kc; p++)
+                    float* d = panel + ((nint)p * mr);
+                    float* s = src + p;
+                    for (int r = 0; r < rows; r++)
                     {
-                        d[(nint)p * mr] = src[p];
+                        d[r] = s[r * lda];
                     }
                 }
 
@@ -68,6 +72,20 @@ internal static unsafe partial class GemmKernels
             {
                 // op(B)[p, j] = B[p, j]: the nr values of one k step are contiguous in B's row p.
                 float* src = b + ((nint)p0 * ldb) + j0 + jr;
+                if (cols == nr && nr == 32 && Vector512.IsHardwareAccelerated)
+                {
+                    // The common case of the AVX-512 kernel: two vectors per k step.
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* d = panel + ((nint)p * nr);
+                        Vector512.Store(Vector512.Load(src), d);
+                        Vector512.Store(Vector512.Load(src + 16), d + 16);
+                        src += ldb;
+                    }
+
+                    continue;
+                }
+
                 for (int p = 0; p < kc; p++)
                 {
                     float* d = panel + ((nint)p * nr);
@@ -78,14 +96,16 @@ internal static unsafe partial class GemmKernels
             }
             else
             {
-                // op(B)[p, j] = B[j, p]: transpose nr rows of B, one value of each per k step.
-                for (int j = 0; j < cols; j++)
+                // op(B)[p, j] = B[j, p]: transpose nr rows of B, one value of each per k step. The
+                // writes are sequential; the reads walk nr rows side by side, each in cache.
+                float* src = b + ((nint)(j0 + jr) * ldb) + p0;
+                for (int p = 0; p < kc; p++)
                 {
-                    float* src = b + ((nint)(j0 + jr + j) * ldb) + p0;
-                    float* d = panel + j;
-                    for (int p = 0; p < kc; p++)
+                    float* d = panel + ((nint)p * nr);
+                    float* s = src + p;
+                    for (int j = 0; j < cols; j++)
                     {
-                        d[(nint)p * nr] = src[p];
+                        d[j] = s[j * ldb];
                     }
                 }
 

@@ -127,6 +127,17 @@ internal sealed unsafe class ManagedGemm : IGemmBackend
         return (start, end);
     }
 
+    /// <summary>
+    /// The block size that splits <paramref name="length"/> into as few blocks of at most
+    /// <paramref name="limit"/> as possible, of near-equal size, rounded up to a multiple of <paramref name="multiple"/>.
+    /// </summary>
+    private static int BlockSize(int length, int limit, int multiple)
+    {
+        int blocks = DivideRoundingUp(length, limit);
+        int size = DivideRoundingUp(DivideRoundingUp(length, blocks), multiple) * multiple;
+        return Math.Min(size, DivideRoundingUp(length, multiple) * multiple);
+    }
+
     private static int DivideRoundingUp(int value, int divisor) => (int)(((long)value + divisor - 1) / divisor);
 
     /// <summary>C[i0..i1, j0..j1] ← α·op(A)[i0..i1, :]·op(B)[:, j0..j1] + β·C[i0..i1, j0..j1] on this thread.</summary>
@@ -138,28 +149,30 @@ internal sealed unsafe class ManagedGemm : IGemmBackend
             return;
         }
 
+        // Blocks of equal size rather than full blocks and a short last one: a short pass over k
+        // would update C for little work, and a narrow last block of B̃ would waste its packing.
         int mr = kernel.Mr, nr = kernel.Nr;
-        int mcMax = Math.Min(Mc, DivideRoundingUp(i1 - i0, mr) * mr);
-        int kcMax = Math.Min(Kc, o.K);
-        int ncMax = Math.Min(Nc, DivideRoundingUp(j1 - j0, nr) * nr);
+        int kcMax = BlockSize(o.K, Kc, 8);
+        int ncMax = BlockSize(j1 - j0, Nc, nr);
+        int mcMax = BlockSize(i1 - i0, Mc, mr);
         float* packedA = PackBuffer((mcMax * kcMax) + (kcMax * ncMax));
         float* packedB = packedA + (mcMax * kcMax);
         float* tile = stackalloc float[mr * nr];
         var micro = kernel.Kernel;
 
-        for (int ib = i0; ib < i1; ib += Mc)
+        for (int ib = i0; ib < i1; ib += mcMax)
         {
-            int mb = Math.Min(Mc, i1 - ib);
-            for (int pc = 0; pc < o.K; pc += Kc)
+            int mb = Math.Min(mcMax, i1 - ib);
+            for (int pc = 0; pc < o.K; pc += kcMax)
             {
-                int kc = Math.Min(Kc, o.K - pc);
+                int kc = Math.Min(kcMax, o.K - pc);
 
                 // Only the first pass over k applies β; later passes add to what it left.
                 float beta = pc == 0 ? o.Beta : 1f;
                 GemmKernels.PackA(o.A, o.Lda, o.TransposeA, ib, mb, pc, kc, mr, packedA);
-                for (int jb = j0; jb < j1; jb += Nc)
+                for (int jb = j0; jb < j1; jb += ncMax)
                 {
-                    int nb = Math.Min(Nc, j1 - jb);
+                    int nb = Math.Min(ncMax, j1 - jb);
                     GemmKernels.PackB(o.B, o.Ldb, o.TransposeB, pc, kc, jb, nb, nr, packedB);
                     for (int ir = 0; ir < mb; ir += mr)
                     {
