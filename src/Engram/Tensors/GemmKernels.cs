@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Engram.Tensors;
@@ -28,7 +29,8 @@ internal readonly unsafe struct GemmMicroKernel(
 
 /// <summary>
 /// The micro-kernels and packing routines of <see cref="ManagedGemm"/>, one instruction set per file:
-/// AVX-512 (12×32), AVX2/FMA (6×16) and scalar (4×4). All four transpose forms share these
+/// AVX-512 (12×32), AVX2/FMA (6×16), Vector128 (6×8: SSE without FMA, Arm64) and scalar (4×4),
+/// each used only where the hardware runs it. All four transpose forms share these
 /// kernels, because the transposes are taken care of when the operands are packed.
 /// </summary>
 internal static unsafe partial class GemmKernels
@@ -42,7 +44,7 @@ internal static unsafe partial class GemmKernels
     /// <summary>Every kernel this machine supports, fastest first, ending with <see cref="Scalar"/>.</summary>
     internal static GemmMicroKernel[] Supported()
     {
-        var kernels = new List<GemmMicroKernel>(3);
+        var kernels = new List<GemmMicroKernel>(4);
         if (Avx512F.IsSupported)
         {
             kernels.Add(new GemmMicroKernel("avx512 12x32", 12, 32, &Kernel12x32Avx512));
@@ -51,6 +53,11 @@ internal static unsafe partial class GemmKernels
         if (Fma.IsSupported && Avx.IsSupported)
         {
             kernels.Add(new GemmMicroKernel("avx2 6x16", 6, 16, &Kernel6x16Avx2));
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            kernels.Add(new GemmMicroKernel("vector128 6x8", 6, 8, &Kernel6x8Vector128));
         }
 
         kernels.Add(Scalar);
