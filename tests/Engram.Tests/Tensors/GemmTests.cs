@@ -10,8 +10,7 @@ namespace Engram.Tests.Tensors;
 /// leading dimensions and thread splits; plus agreement with OpenBLAS and argument validation.
 /// Run the whole class again with <c>DOTNET_EnableAVX512=0</c> (.NET 10's switch; the older
 /// <c>DOTNET_EnableAVX512F</c> no longer turns AVX-512 off), <c>DOTNET_EnableAVX2=0</c> and
-/// <c>DOTNET_EnableHWIntrinsic=0</c>
-/// to cover the default kernel choice on lesser machines.
+/// <c>DOTNET_EnableHWIntrinsic=0</c> to cover the default kernel choice on lesser machines.
 /// </summary>
 public sealed class GemmTests
 {
