@@ -271,7 +271,8 @@ public sealed class HopfieldMemory
                 double size = Math.Sqrt(MemoryBank.SumOfSquaresDouble(v));
                 next.CopyTo(v);
                 steps[i] = t + 1;
-                if (change <= Options.Tolerance * size)
+                // ε = 0 runs all T steps, even when a state stops changing exactly.
+                if (Options.Tolerance > 0 && change <= Options.Tolerance * size)
                 {
                     converged[i] = true;
                 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Engram.Data;
+using Engram.Tests.Support;
 
 namespace Engram.Tests.Data;
 
@@ -130,5 +131,26 @@ public sealed class IdxFileTests : IDisposable
             yield return (byte)(d >> 8);
             yield return (byte)d;
         }
+    }
+}
+
+public sealed class DebianFashionMnistTests
+{
+    [DebianFashionMnistFact]
+    public void Should_read_the_full_training_set_when_debian_installs_it()
+    {
+        // Given the Debian package, which FashionMnist prefers over the shipped subset
+        string path = RequiredDependency.Require(
+            File.Exists(DebianFashionMnistFactAttribute.TrainImages) ? DebianFashionMnistFactAttribute.TrainImages : null,
+            DebianFashionMnistFactAttribute.Missing);
+        Assert.Equal(path, FashionMnist.TrainImages());
+
+        // When
+        IdxData images = IdxFile.Read(path, scale: 1.0 / 255);
+
+        // Then: 60,000 28×28 images, and the first 2,000 are the shipped subset's, byte for byte
+        Assert.Equal([60000, 28, 28], images.Dimensions);
+        IdxData shipped = IdxFile.Read(Path.Combine(FashionMnist.ShippedDirectory()!, "train-images-idx3-ubyte.gz"), scale: 1.0 / 255);
+        Assert.Equal(shipped.Items.Span.ToArray(), images.Items.Rows(0, 2000).Span.ToArray());
     }
 }

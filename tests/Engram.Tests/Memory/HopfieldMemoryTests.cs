@@ -411,6 +411,22 @@ public sealed class HopfieldMemoryTests
         Assert.True(r.Retrieved);
     }
 
+    [Fact]
+    public void Should_run_every_step_when_the_tolerance_is_zero()
+    {
+        // Given a stored pattern as the cue at high β: the state stops changing exactly after one step
+        Tensor patterns = UnitRows(TestData.Gaussian(seed: 93, 10, 16));
+        var memory = new HopfieldMemory(MemoryBank.FromPatterns(patterns), new RecallOptions { Beta = 200f, MaxSteps = 7, Tolerance = 0f });
+
+        // When
+        RecallResult r = memory.Recall(patterns.Row(2), target: 2);
+
+        // Then ε = 0 still runs all T steps
+        Assert.Equal(7, r.Steps);
+        Assert.False(r.Converged);
+        Assert.Equal(8, r.Energies.Length);
+    }
+
     private static Tensor Noisy(Tensor patterns, int seed, int count, float sigma)
     {
         Tensor noise = TestData.Gaussian(seed, count, patterns.Shape[1], sigma);

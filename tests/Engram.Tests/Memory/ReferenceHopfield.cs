@@ -150,7 +150,7 @@ internal sealed class ReferenceHopfield
             double size = Math.Sqrt(v.Sum(x => x * x));
             v = next;
             steps = t + 1;
-            if (change <= _options.Tolerance * size)
+            if (_options.Tolerance > 0 && change <= _options.Tolerance * size)
             {
                 break;
             }

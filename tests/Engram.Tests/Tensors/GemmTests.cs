@@ -8,9 +8,8 @@ namespace Engram.Tests.Tensors;
 /// The managed GEMM against a float64 reference, for every transpose form, every micro-kernel this
 /// machine supports, sizes around the micro-tile and cache-block edges, α/β combinations, padded
 /// leading dimensions and thread splits; plus agreement with OpenBLAS and argument validation.
-/// Run the whole class again with <c>DOTNET_EnableAVX512=0</c> (.NET 10's switch; the older
-/// <c>DOTNET_EnableAVX512F</c> no longer turns AVX-512 off), <c>DOTNET_EnableAVX2=0</c> and
-/// <c>DOTNET_EnableHWIntrinsic=0</c> to cover the default kernel choice on lesser machines.
+/// <see cref="InstructionSetTests"/> reruns the class (category Kernels) with AVX-512, AVX2 and all
+/// intrinsics switched off, to cover the default kernel choice on lesser machines.
 /// </summary>
 [Trait("Category", "Kernels")]
 public sealed class GemmTests
