@@ -39,8 +39,7 @@ internal sealed class AssociationPass
     public void Run(Workspace w, bool readout, bool nearest, int topK)
     {
         int q = w.Rows, k = _bank.Dimension, n = _bank.Count;
-        bool masked = w.HasMask;
-        w.Prepare(_patternBlock, topK, readout, nearest, NeedsMaskedNorms(masked));
+        w.Prepare(_patternBlock, topK, readout, nearest, NeedsMaskedNorms(w.HasMask));
         for (int i = 0; i < q; i++)
         {
             w.SimSquaredNorm[i] = MemoryBank.SumOfSquaresDouble(w.Sim.AsSpan(i * k, k));
@@ -49,18 +48,7 @@ internal sealed class AssociationPass
         for (int n0 = 0; n0 < n; n0 += _patternBlock)
         {
             int nb = Math.Min(_patternBlock, n - n0);
-            ReadOnlySpan<float> xb = _bank.Patterns.Span.Slice(n0 * k, nb * k);
-
-            // G = Sim · X_blockᵀ: the dot products of every state with every pattern in the block.
-            _gemm.Sgemm(false, true, q, nb, k, 1f, w.Sim.AsSpan(0, q * k), k, xb, k, 0f, w.Scores.AsSpan(0, q * nb), nb);
-            if (NeedsMaskedNorms(masked))
-            {
-                // Σ_k m_k ξ_nk² for every (state, pattern): the mask times the squared block.
-                TensorPrimitives.Multiply(xb, xb, w.SquaredBlock.AsSpan(0, nb * k));
-                _gemm.Sgemm(false, true, q, nb, k, 1f, w.Mask.AsSpan(0, q * k), k,
-                    w.SquaredBlock.AsSpan(0, nb * k), k, 0f, w.MaskedNorms.AsSpan(0, q * nb), nb);
-            }
-
+            ReadOnlySpan<float> xb = ScoreBlock(w, n0, nb);
             if (nearest)
             {
                 // Nearest search uses the full state; reuse G when the similarity sees the full state too.
@@ -86,17 +74,8 @@ internal sealed class AssociationPass
     /// <summary>Writes the softmax weights of one block of patterns for rows already passed over.</summary>
     public void WriteAssociation(Workspace w, int n0, int nb, int topK, Span<float> destination, int ldd)
     {
-        int q = w.Rows, k = _bank.Dimension;
-        ReadOnlySpan<float> xb = _bank.Patterns.Span.Slice(n0 * k, nb * k);
-        _gemm.Sgemm(false, true, q, nb, k, 1f, w.Sim.AsSpan(0, q * k), k, xb, k, 0f, w.Scores.AsSpan(0, q * nb), nb);
-        if (NeedsMaskedNorms(w.HasMask))
-        {
-            TensorPrimitives.Multiply(xb, xb, w.SquaredBlock.AsSpan(0, nb * k));
-            _gemm.Sgemm(false, true, q, nb, k, 1f, w.Mask.AsSpan(0, q * k), k,
-                w.SquaredBlock.AsSpan(0, nb * k), k, 0f, w.MaskedNorms.AsSpan(0, q * nb), nb);
-        }
-
-        for (int i = 0; i < q; i++)
+        ScoreBlock(w, n0, nb);
+        for (int i = 0; i < w.Rows; i++)
         {
             Span<float> z = w.Scores.AsSpan(i * nb, nb);
             ScaledScores(w, i, n0, nb, z);
@@ -119,6 +98,26 @@ internal sealed class AssociationPass
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// G = Sim · X_blockᵀ into <see cref="Workspace.Scores"/>: the dot products of every state with
+    /// every pattern of the block; and, for a masked L2 or cosine similarity, Σ_k m_k ξ_nk² for every
+    /// (state, pattern) into <see cref="Workspace.MaskedNorms"/>. Returns the block of patterns.
+    /// </summary>
+    private ReadOnlySpan<float> ScoreBlock(Workspace w, int n0, int nb)
+    {
+        int q = w.Rows, k = _bank.Dimension;
+        ReadOnlySpan<float> xb = _bank.Patterns.Span.Slice(n0 * k, nb * k);
+        _gemm.Sgemm(false, true, q, nb, k, 1f, w.Sim.AsSpan(0, q * k), k, xb, k, 0f, w.Scores.AsSpan(0, q * nb), nb);
+        if (NeedsMaskedNorms(w.HasMask))
+        {
+            TensorPrimitives.Multiply(xb, xb, w.SquaredBlock.AsSpan(0, nb * k));
+            _gemm.Sgemm(false, true, q, nb, k, 1f, w.Mask.AsSpan(0, q * k), k,
+                w.SquaredBlock.AsSpan(0, nb * k), k, 0f, w.MaskedNorms.AsSpan(0, q * nb), nb);
+        }
+
+        return xb;
     }
 
     private static void ForEachRow(int rows, int columns, Action<int> body)
