@@ -50,11 +50,14 @@ public static class EngramApp
             "Examples:\n" +
             "  engram recall --n 2000 --similarity l2 --cue-mode masked\n" +
             "  engram bench gemm --size 2048 --json gemm.json\n" +
-            "  engram bench recall --n 60000 --dim 784 --queries 1000");
+            "  engram bench recall --n 60000 --dim 784 --queries 1000\n" +
+            "  engram data info\n" +
+            "  engram data check ~/my-images");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(RecallCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(DataCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,142 @@
+using Engram.Data.Audio;
+using Engram.Data.Png;
+using Engram.Data.Safetensors;
+
+namespace Engram.Data;
+
+/// <summary>
+/// Decodes every file Engram can read under a folder (PNG, WAV, IDX, safetensors) and reports which
+/// failed and why, so a user can validate a folder before building a memory from it.
+/// </summary>
+public static class DataCheck
+{
+    /// <summary>The kinds of file that are checked, by name.</summary>
+    public static DataFileKind? KindOf(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".png", StringComparison.Ordinal))
+        {
+            return DataFileKind.Png;
+        }
+
+        if (name.EndsWith(".wav", StringComparison.Ordinal))
+        {
+            return DataFileKind.Wav;
+        }
+
+        if (name.EndsWith(".safetensors", StringComparison.Ordinal))
+        {
+            return DataFileKind.Safetensors;
+        }
+
+        string stem = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
+        return stem.EndsWith(".idx", StringComparison.Ordinal) || stem.EndsWith("-ubyte", StringComparison.Ordinal)
+            || System.Text.RegularExpressions.Regex.IsMatch(stem, @"\.idx\d-ubyte$")
+            ? DataFileKind.Idx
+            : null;
+    }
+
+    /// <summary>Checks one file, or every recognised file under a folder (recursively, in path order).</summary>
+    public static DataCheckReport Run(string path, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string[] files;
+        if (File.Exists(path))
+        {
+            files = [path];
+        }
+        else if (Directory.Exists(path))
+        {
+            files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        }
+        else
+        {
+            throw new FileNotFoundException($"Nothing to check: {path} is neither a file nor a folder.", path);
+        }
+
+        var failed = new List<DataCheckFailure>();
+        int checkedFiles = 0, decoded = 0, skipped = 0;
+        for (int i = 0; i < files.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            DataFileKind? kind = KindOf(files[i]);
+            if (kind is null)
+            {
+                skipped++;
+                continue;
+            }
+
+            checkedFiles++;
+            string? error = TryDecode(files[i], kind.Value);
+            if (error is null)
+            {
+                decoded++;
+            }
+            else
+            {
+                failed.Add(new DataCheckFailure(files[i], kind.Value, error));
+            }
+
+            progress?.Report(i + 1);
+        }
+
+        return new DataCheckReport(checkedFiles, decoded, skipped, failed);
+    }
+
+    /// <summary>Decodes a file of the given kind; returns null on success, else what went wrong.</summary>
+    public static string? TryDecode(string path, DataFileKind kind)
+    {
+        try
+        {
+            switch (kind)
+            {
+                case DataFileKind.Png:
+                    PngDecoder.Decode(path);
+                    break;
+                case DataFileKind.Wav:
+                    WavFile.Read(path);
+                    break;
+                case DataFileKind.Idx:
+                    IdxFile.Read(path);
+                    break;
+                case DataFileKind.Safetensors:
+                    using (SafetensorsFile file = SafetensorsFile.Open(path))
+                    {
+                        foreach (SafetensorsEntry entry in file.Entries)
+                        {
+                            file.ReadFloat32(entry.Name);
+                        }
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown kind of file.");
+            }
+
+            return null;
+        }
+        catch (DataFormatException e)
+        {
+            return e.Message;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or OutOfMemoryException)
+        {
+            return $"{path}: {e.Message}";
+        }
+    }
+}
+
+/// <summary>The file formats <see cref="DataCheck"/> decodes.</summary>
+public enum DataFileKind
+{
+    Png,
+    Wav,
+    Idx,
+    Safetensors,
+}
+
+/// <summary>One file that did not decode.</summary>
+public sealed record DataCheckFailure(string File, DataFileKind Kind, string Error);
+
+/// <summary>What <see cref="DataCheck.Run"/> found: recognised files, how many decoded, how many were not data files, the failures.</summary>
+public sealed record DataCheckReport(int Files, int Decoded, int Skipped, IReadOnlyList<DataCheckFailure> Failed);

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Engram.Data.Audio;
+
+namespace Engram.Data.Speech;
+
+/// <summary>
+/// Speech for any caption through espeak-ng (offline, deterministic for one espeak-ng version),
+/// cached on disk: the same text, voice and espeak-ng version give the same WAV file, made once.
+/// </summary>
+public sealed class SpeechSynthesizer
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    private SpeechSynthesizer(string executable, string version, string cacheFolder)
+    {
+        Executable = executable;
+        Version = version;
+        CacheFolder = cacheFolder;
+    }
+
+    /// <summary>The espeak-ng program.</summary>
+    public string Executable { get; }
+
+    /// <summary>What <c>espeak-ng --version</c> printed; part of the cache key.</summary>
+    public string Version { get; }
+
+    /// <summary>Where spoken captions are kept.</summary>
+    public string CacheFolder { get; }
+
+    /// <summary>
+    /// Finds espeak-ng on PATH (or <c>ENGRAM_ESPEAK</c>); null when it is not installed. The cache goes
+    /// to <paramref name="cacheFolder"/>, else <c>ENGRAM_CACHE</c>/speech, else ~/.cache/engram/speech.
+    /// </summary>
+    public static SpeechSynthesizer? TryCreate(string? cacheFolder = null)
+    {
+        string? executable = FindExecutable();
+        if (executable is null)
+        {
+            return null;
+        }
+
+        (int code, string output, _) = Run(executable, ["--version"], stdin: null);
+        if (code != 0)
+        {
+            return null;
+        }
+
+        string cache = cacheFolder ?? DefaultCacheFolder();
+        return new SpeechSynthesizer(executable, output.Trim(), cache);
+    }
+
+    /// <summary>The default cache folder.</summary>
+    public static string DefaultCacheFolder()
+    {
+        string? root = Environment.GetEnvironmentVariable("ENGRAM_CACHE");
+        if (string.IsNullOrEmpty(root))
+        {
+            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "engram");
+        }
+
+        return Path.Combine(root, "speech");
+    }
+
+    /// <summary>Speaks <paramref name="text"/> with <paramref name="voice"/> (e.g. "en-us", "en-us+f3").</summary>
+    public Audio.Audio Speak(string text, string voice = "en-us") => WavFile.Read(SpeakToFile(text, voice));
+
+    /// <summary>The cached WAV file of <paramref name="text"/> spoken with <paramref name="voice"/>, made if missing.</summary>
+    public string SpeakToFile(string text, string voice = "en-us")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentException.ThrowIfNullOrWhiteSpace(voice);
+        if (voice.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw new ArgumentException($"Voice '{voice}' has spaces or control characters; use a voice name such as en-us or en-us+f3.", nameof(voice));
+        }
+
+        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Version}\n{voice}\n{text}")));
+        string path = Path.Combine(CacheFolder, key[..2], key + ".wav");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temporary = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
+
+        // The text goes in on standard input, so a caption that starts with '-' is never an option.
+        (int code, _, string error) = Run(Executable, ["-v", voice, "-w", temporary, "--stdin"], text);
+        if (code != 0 || !File.Exists(temporary))
+        {
+            File.Delete(temporary);
+            throw new InvalidOperationException(
+                $"espeak-ng could not speak \"{Shorten(text)}\" with voice '{voice}' (exit code {code}): {error.Trim()}");
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+
+    private static string? FindExecutable()
+    {
+        string? overridden = Environment.GetEnvironmentVariable("ENGRAM_ESPEAK");
+        if (!string.IsNullOrEmpty(overridden))
+        {
+            return File.Exists(overridden) ? overridden : null;
+        }
+
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, "espeak-ng");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static (int Code, string Output, string Error) Run(string executable, string[] args, string? stdin)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = stdin is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+
+        if (!process.WaitForExit(s_timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{executable} did not finish in {s_timeout.TotalSeconds} s.");
+        }
+
+        return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
+    }
+}
