@@ -1,4 +1,4 @@
-namespace Engram.Data;
+namespace Engram.Data.Cues;
 
 /// <summary>Which part of an image an occlusion hides.</summary>
 public enum OcclusionRegion
