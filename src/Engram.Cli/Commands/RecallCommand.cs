@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engram.Data;
+using Engram.Data.Cues;
 using Engram.Evaluation;
 using Engram.Memory;
 using Engram.Tensors;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Engram.Data;
+using Engram.Data.Cues;
 using Engram.Memory;
 using Engram.Tensors;
 

@@ -1,6 +1,6 @@
-using Engram.Data;
+using Engram.Data.Cues;
 
-namespace Engram.Tests.Data;
+namespace Engram.Tests.Data.Cues;
 
 public sealed class OcclusionTests
 {
