@@ -10,16 +10,16 @@ namespace Engram.Data.Datasets;
 public sealed class DatasetItem
 {
     private readonly Lazy<Image> _image;
-    private readonly Lazy<Audio>? _audio;
+    private readonly Lazy<AudioClip>? _audio;
 
-    public DatasetItem(string id, Func<Image> image, IReadOnlyList<string> captions, Func<Audio>? audio = null, int? label = null, string? labelName = null)
+    public DatasetItem(string id, Func<Image> image, IReadOnlyList<string> captions, Func<AudioClip>? audio = null, int? label = null, string? labelName = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(captions);
         Id = id;
         _image = new Lazy<Image>(image);
-        _audio = audio is null ? null : new Lazy<Audio>(audio);
+        _audio = audio is null ? null : new Lazy<AudioClip>(audio);
         Captions = captions;
         Label = label;
         LabelName = labelName;
@@ -41,7 +41,7 @@ public sealed class DatasetItem
     public bool HasAudio => _audio is not null;
 
     /// <summary>The audio, decoded on first use; null when the item has none.</summary>
-    public Audio? Audio => _audio?.Value;
+    public AudioClip? Audio => _audio?.Value;
 
     /// <summary>A class index, when the dataset has classes.</summary>
     public int? Label { get; }
@@ -50,5 +50,5 @@ public sealed class DatasetItem
     public string? LabelName { get; }
 
     /// <summary>This item with audio attached (used to add speech to any dataset).</summary>
-    public DatasetItem WithAudio(Func<Audio> audio) => new(Id, () => _image.Value, Captions, audio, Label, LabelName);
+    public DatasetItem WithAudio(Func<AudioClip> audio) => new(Id, () => _image.Value, Captions, audio, Label, LabelName);
 }

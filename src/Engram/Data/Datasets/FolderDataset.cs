@@ -42,7 +42,7 @@ public static class FolderDataset
             string relative = Path.GetRelativePath(root, png).Replace('\\', '/');
             string id = relative[..^4];
             string? wav = FindAudio(png);
-            Func<Audio>? audio = wav is null ? null : () => WavFile.Read(wav);
+            Func<AudioClip>? audio = wav is null ? null : () => WavFile.Read(wav);
             IReadOnlyList<string> captions;
             Func<Image> image;
             if (table is not null)

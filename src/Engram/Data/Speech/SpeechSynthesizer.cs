@@ -12,6 +12,8 @@ namespace Engram.Data.Speech;
 public sealed class SpeechSynthesizer
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+    private HashSet<string>? _voices;
+    private HashSet<string>? _variants;
 
     private SpeechSynthesizer(string executable, string version, string cacheFolder)
     {
@@ -64,7 +66,7 @@ public sealed class SpeechSynthesizer
     }
 
     /// <summary>Speaks <paramref name="text"/> with <paramref name="voice"/> (e.g. "en-us", "en-us+f3").</summary>
-    public Audio.Audio Speak(string text, string voice = "en-us") => WavFile.Read(SpeakToFile(text, voice));
+    public AudioClip Speak(string text, string voice = "en-us") => WavFile.Read(SpeakToFile(text, voice));
 
     /// <summary>The cached WAV file of <paramref name="text"/> spoken with <paramref name="voice"/>, made if missing.</summary>
     public string SpeakToFile(string text, string voice = "en-us")
@@ -76,6 +78,7 @@ public sealed class SpeechSynthesizer
             throw new ArgumentException($"Voice '{voice}' has spaces or control characters; use a voice name such as en-us or en-us+f3.", nameof(voice));
         }
 
+        CheckVoice(voice);
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Version}\n{voice}\n{text}")));
         string path = Path.Combine(CacheFolder, key[..2], key + ".wav");
         if (File.Exists(path))
@@ -97,6 +100,50 @@ public sealed class SpeechSynthesizer
 
         File.Move(temporary, path, overwrite: true);
         return path;
+    }
+
+    /// <summary>
+    /// espeak-ng falls back to its default voice, silently and with exit code 0, when it does not know
+    /// the one asked for; so the voice (and its +variant) is checked against <c>--voices</c> first.
+    /// </summary>
+    private void CheckVoice(string voice)
+    {
+        string[] parts = voice.Split('+', 2);
+        if (!KnownNames(ref _voices, "--voices").Contains(parts[0]))
+        {
+            throw new ArgumentException($"espeak-ng has no voice '{parts[0]}'; `espeak-ng --voices` lists them (e.g. en-us, en-gb, fr).", nameof(voice));
+        }
+
+        if (parts.Length == 2 && !KnownNames(ref _variants, "--voices=variant").Contains(parts[1]))
+        {
+            throw new ArgumentException($"espeak-ng has no voice variant '{parts[1]}'; `espeak-ng --voices=variant` lists them (e.g. f3, m1).", nameof(voice));
+        }
+    }
+
+    // Each listing row: Pty, Language, Age/Gender, VoiceName, File, (Other languages). Any of the
+    // language, name or file (and the file's last part) selects the voice.
+    private HashSet<string> KnownNames(ref HashSet<string>? cache, string listing)
+    {
+        if (cache is not null)
+        {
+            return cache;
+        }
+
+        (_, string output, _) = Run(Executable, [listing], stdin: null);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string line in output.Split('\n').Skip(1))
+        {
+            string[] columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length >= 5)
+            {
+                names.Add(columns[1]);
+                names.Add(columns[3]);
+                names.Add(columns[4]);
+                names.Add(columns[4][(columns[4].LastIndexOf('/') + 1)..]);
+            }
+        }
+
+        return cache = names;
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";

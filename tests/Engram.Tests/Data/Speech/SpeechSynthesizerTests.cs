@@ -56,8 +56,8 @@ public sealed class SpeechSynthesizerTests : IDisposable
     {
         SpeechSynthesizer speech = RequiredDependency.Require(SpeechSynthesizer.TryCreate(_cache), EspeakFactAttribute.Missing);
         Assert.Contains("spaces", Assert.Throws<ArgumentException>(() => speech.SpeakToFile("hi", "en us")).Message, StringComparison.Ordinal);
-        var e = Assert.Throws<InvalidOperationException>(() => speech.SpeakToFile("hi", "no-such-voice-xyz"));
-        Assert.Contains("no-such-voice-xyz", e.Message, StringComparison.Ordinal);
+        Assert.Contains("espeak-ng has no voice 'no-such-voice-xyz'", Assert.Throws<ArgumentException>(() => speech.SpeakToFile("hi", "no-such-voice-xyz")).Message, StringComparison.Ordinal);
+        Assert.Contains("no voice variant 'zz9'", Assert.Throws<ArgumentException>(() => speech.SpeakToFile("hi", "en-us+zz9")).Message, StringComparison.Ordinal);
     }
 
     [EspeakFact]
