@@ -57,6 +57,7 @@ public static class EngramApp
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(RecallCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(DataCommand.Create(context));
         return root;
     }
 
