@@ -13,6 +13,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Measure speed. Every figure is compared with a reference measured in the same run.");
         bench.Subcommands.Add(CreateGemm(context));
         bench.Subcommands.Add(CreateRecall(context));
+        bench.Subcommands.Add(CreatePng(context));
         return bench;
     }
 
@@ -119,6 +120,55 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static Command CreatePng(CliContext context)
+    {
+        var folder = new Option<string?>("--folder") { Description = "Folder of PNG files (default: the emoji images, npm package or data/emoji).", HelpName = "DIR" };
+        Option<string?> json = CommonOptions.Json();
+        var command = new Command(
+            "png",
+            "Decode every PNG in a folder and compare the time with .NET's ZLibStream inflating the same IDAT bytes (the floor), " +
+            "in one run.\n\nExample:\n  engram bench png --json png.json")
+        {
+            folder, json,
+        };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(folder) ?? DefaultPngFolder();
+            string[] files = Directory.Exists(dir)
+                ? Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray()
+                : throw new DirectoryNotFoundException($"The folder {dir} does not exist.");
+            PngDecodeBenchmarkResult r = PngDecodeBenchmark.Run(files);
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("files").AddColumn("pixels").AddColumn("decode s")
+                .AddColumn("inflate s").AddColumn("decode / inflate");
+            table.AddRow(F(r.Files, "D"), r.Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture), F(r.DecodeSeconds, "F4"), F(r.InflateSeconds, "F4"), F(r.Ratio, "F2"));
+            context.Console.MarkupLine($"PNG decoding of {Markup.Escape(dir)} against ZLibStream inflating the same IDAT bytes");
+            context.Console.Write(table);
+            if (parse.GetValue(json) is string path)
+            {
+                JsonOutput.Write(path, new
+                {
+                    files = r.Files,
+                    pixels = r.Pixels,
+                    decode_seconds = r.DecodeSeconds,
+                    inflate_seconds = r.InflateSeconds,
+                    ratio = r.Ratio,
+                    folder = dir,
+                }, context.Output);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string DefaultPngFolder()
+    {
+        (string? emoji, _) = Engram.Data.Datasets.EmojiDataset.Locate();
+        return emoji is null
+            ? throw new DirectoryNotFoundException("No emoji images were found; pass --folder.")
+            : File.Exists(Path.Combine(emoji, "package.json")) ? Path.Combine(emoji, "img", "google", "64") : Path.Combine(emoji, "images");
     }
 
     private static string F(double value, string format) => value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
