@@ -50,7 +50,9 @@ public sealed class SpeechSynthesizer
         }
 
         string cache = cacheFolder ?? DefaultCacheFolder();
-        return new SpeechSynthesizer(executable, output.Trim(), cache);
+        // "eSpeak NG text-to-speech: 1.51  Data at: …": the first line is the version.
+        string version = output.Trim().Split('\n')[0].Split("Data at:")[0].Trim();
+        return new SpeechSynthesizer(executable, version, cache);
     }
 
     /// <summary>The default cache folder.</summary>
