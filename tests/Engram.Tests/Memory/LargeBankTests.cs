@@ -3,6 +3,7 @@ using Engram.Tests.Support;
 
 namespace Engram.Tests.Memory;
 
+[Collection(AllocationMeasuringTests.Name)]
 public sealed class LargeBankTests
 {
     [Fact]

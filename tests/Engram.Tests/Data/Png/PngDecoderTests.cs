@@ -128,17 +128,6 @@ public sealed class PngDecoderTests
         Assert.Contains("100000×100000 = 10000000000 pixels, over the cap of 67108864", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Should_refuse_a_large_claim_with_short_data_without_allocating_it()
-    {
-        // 8000×8000 RGBA16 (512 MB of raw rows) under the cap, but only a few bytes of IDAT
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        var e = Assert.Throws<DataFormatException>(() => PngDecoder.Decode(WithHeader(8000, 8000, 16, 6), "short.png"));
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.Contains("the image data is short", e.Message, StringComparison.Ordinal);
-        Assert.True(allocated < 8 << 20, $"allocated {allocated >> 20} MB");
-    }
-
     [Theory]
     [InlineData(3, 8, 16, "colour type 3 with bit depth 16 is not a valid PNG combination")]
     [InlineData(0, 0, 3, "colour type 0 with bit depth 3 is not a valid PNG combination")]
@@ -186,7 +175,7 @@ public sealed class PngDecoderTests
         return Chunk("IHDR", data);
     }
 
-    private static byte[] WithHeader(int width, int height, byte depth, byte colorType) =>
+    internal static byte[] WithHeader(int width, int height, byte depth, byte colorType) =>
         Build(Ihdr(width, height, depth, colorType), Chunk("IDAT", Zlib([0, 1, 2, 3])));
 
     private static byte[] Build(params byte[][] chunks) =>
@@ -217,5 +206,20 @@ public sealed class PngDecoderTests
         }
 
         return ~crc;
+    }
+}
+
+[Collection(Engram.Tests.Support.AllocationMeasuringTests.Name)]
+public sealed class PngAllocationTests
+{
+    [Fact]
+    public void Should_refuse_a_large_claim_with_short_data_without_allocating_it()
+    {
+        // 8000×8000 RGBA16 (512 MB of raw rows) under the cap, but only a few bytes of IDAT
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var e = Assert.Throws<DataFormatException>(() => PngDecoder.Decode(PngDecoderTests.WithHeader(8000, 8000, 16, 6), "short.png"));
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Contains("the image data is short", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 8 << 20, $"allocated {allocated >> 20} MB");
     }
 }
