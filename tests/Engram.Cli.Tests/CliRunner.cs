@@ -19,17 +19,8 @@ internal static class CliRunner
         return doc.RootElement.Clone();
     }
 
-    public static string ShippedTrainImages()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "data", "fashion-mnist", "train-images-idx3-ubyte.gz");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("The shipped data/fashion-mnist subset was not found above the test folder.");
-    }
+    public static string ShippedTrainImages() =>
+        Path.Combine(
+            Engram.Data.FashionMnist.ShippedDirectory() ?? throw new FileNotFoundException("The shipped data/fashion-mnist subset was not found."),
+            "train-images-idx3-ubyte.gz");
 }

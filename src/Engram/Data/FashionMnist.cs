@@ -47,12 +47,22 @@ public static class ShippedData
             return Directory.Exists(candidate) ? candidate : null;
         }
 
+        return FindAbove(Path.Combine("data", name), Directory.Exists);
+    }
+
+    /// <summary>
+    /// The first <paramref name="relative"/> path that <paramref name="exists"/> in the program's
+    /// folder or one above it, then in the working directory or one above it; null when none does.
+    /// </summary>
+    public static string? FindAbove(string relative, Func<string, bool> exists)
+    {
+        ArgumentNullException.ThrowIfNull(exists);
         foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, "data", name);
-                if (Directory.Exists(candidate))
+                string candidate = Path.Combine(dir.FullName, relative);
+                if (exists(candidate))
                 {
                     return candidate;
                 }

@@ -64,16 +64,10 @@ public static class EmojiDataset
             return (Directory.Exists(overridden) ? overridden : null, "ENGRAM_EMOJI_DIR");
         }
 
-        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        string? local = ShippedData.FindAbove(Path.Combine("node_modules", PackageName), dir => File.Exists(Path.Combine(dir, "emoji.json")));
+        if (local is not null)
         {
-            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "node_modules", PackageName);
-                if (File.Exists(Path.Combine(candidate, "emoji.json")))
-                {
-                    return (candidate, $"npm {PackageName}");
-                }
-            }
+            return (local, $"npm {PackageName}");
         }
 
         foreach (string global in new[] { "/usr/local/lib/node_modules", "/usr/lib/node_modules" })
