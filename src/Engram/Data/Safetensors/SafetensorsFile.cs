@@ -157,6 +157,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     private static (List<SafetensorsEntry>, Dictionary<string, string>) ParseHeader(byte[] header, string path, long dataLength)
     {
+        // JsonDocument checks UTF-8 only when a string is read, so check the whole header first.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new DataFormatException(path, 8, "the header is not valid UTF-8 text.");
+        }
+
         JsonDocument doc;
         try
         {

@@ -64,7 +64,7 @@ public sealed class SafetensorsTensor
 }
 
 /// <summary>
-/// Writes safetensors files: the header (tensors sorted by name, offsets contiguous, padded with
+/// Writes safetensors files: the header (tensors by element size, largest first, then name; offsets contiguous; padded with
 /// spaces to a multiple of 8 bytes as the reference implementation does), then the data. The file
 /// is written to a temporary file, flushed and renamed into place, so a crash never leaves a
 /// half-written file under the final name.
@@ -77,8 +77,13 @@ public static class SafetensorsWriter
         ArgumentNullException.ThrowIfNull(tensors);
 
         // Everything is checked before the first byte is written.
-        SafetensorsTensor[] sorted = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToArray();
-        string? duplicate = sorted.Zip(sorted.Skip(1)).FirstOrDefault(p => p.First.Name == p.Second.Name).First?.Name;
+        // Largest elements first, then by name (as the reference implementation does): every tensor
+        // then starts at a multiple of its element size, so readers can map it without copying.
+        SafetensorsTensor[] sorted = tensors
+            .OrderByDescending(t => SafetensorsDtypes.Size(t.Dtype))
+            .ThenBy(t => t.Name, StringComparer.Ordinal)
+            .ToArray();
+        string? duplicate = sorted.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
         if (duplicate is not null)
         {
             throw new ArgumentException($"Two tensors are called '{duplicate}'; names must be unique.", nameof(tensors));

@@ -68,6 +68,15 @@ public sealed class SafetensorsTests : IDisposable
         }
 
         Assert.Equal(0, (8 + BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(path))) % 8);
+
+        // And every tensor starts at a multiple of its element size
+        Assert.All(file.Entries, e => Assert.Equal(0, e.Begin % (e.Dtype switch
+        {
+            SafetensorsDtype.F64 or SafetensorsDtype.I64 => 8,
+            SafetensorsDtype.F32 or SafetensorsDtype.I32 => 4,
+            SafetensorsDtype.F16 or SafetensorsDtype.BF16 or SafetensorsDtype.I16 => 2,
+            _ => 1,
+        })));
     }
 
     [Fact]
@@ -78,7 +87,7 @@ public sealed class SafetensorsTests : IDisposable
         string path = Path.Combine(_folder, "big.safetensors");
         SafetensorsWriter.Write(path, [SafetensorsTensor.FromFloat32("encoder.weight", values, [2000, 2000]), SafetensorsTensor.FromFloat32("bias", [1f, 2f], [2])]);
         using SafetensorsFile file = SafetensorsFile.Open(path);
-        Assert.Equal(["bias", "encoder.weight"], file.Entries.Select(e => e.Name));
+        Assert.Equal(["bias", "encoder.weight"], file.Entries.Select(e => e.Name)); // both F32: by name
         Assert.Equal(values, file.ReadFloat32("encoder.weight").Span.ToArray());
     }
 
@@ -122,6 +131,20 @@ public sealed class SafetensorsTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => SafetensorsFile.Open(path));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_refuse_a_header_that_is_not_utf8()
+    {
+        // JsonDocument only notices invalid UTF-8 when a string is read; the reader must still say what is wrong
+        string path = Path.Combine(_folder, "latin1.safetensors");
+        byte[] json = [.. "{\"a"u8, 0xE9, .. "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}"u8];
+        var bytes = new byte[8 + json.Length + 1];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<DataFormatException>(() => SafetensorsFile.Open(path));
+        Assert.Contains("not valid UTF-8", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
