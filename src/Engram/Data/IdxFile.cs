@@ -142,7 +142,7 @@ public static class IdxFile
             {
                 read = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 throw new DataFormatException(path, Position, $"the gzip stream is corrupt while reading {what}: {e.Message}");
             }

@@ -260,8 +260,9 @@ public static class PngDecoder
                 raw.Write(buffer, 0, read);
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // zlib errors: InvalidDataException, or ZLibException (an IOException) for a preset-dictionary header.
             throw new DataFormatException(source, null, $"the IDAT data is not a valid zlib stream: {e.Message}");
         }
 
@@ -502,7 +503,7 @@ public static class PngDecoder
 
             return buffer[..read];
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new DataFormatException(source, offset, $"{chunk} chunk: the compressed text is not valid zlib data: {e.Message}");
         }

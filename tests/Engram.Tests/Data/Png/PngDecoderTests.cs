@@ -145,6 +145,8 @@ public sealed class PngDecoderTests
             () => PngDecoder.Decode(Build(Ihdr(2, 2, 8, 0), Chunk("IDAT", [1, 2, 3, 4, 5, 6])), "z.png")).Message, StringComparison.Ordinal);
         Assert.Contains("row 0 has filter type 9", Assert.Throws<DataFormatException>(
             () => PngDecoder.Decode(Build(Ihdr(2, 1, 8, 0), Chunk("IDAT", Zlib([9, 0, 0]))), "f.png")).Message, StringComparison.Ordinal);
+        Assert.Contains("not a valid zlib stream", Assert.Throws<DataFormatException>(
+            () => PngDecoder.Decode(Build(Ihdr(1, 1, 8, 0), Chunk("IDAT", [0x78, 0xBB, 0, 0, 0, 1, 3, 0])), "d.png")).Message, StringComparison.Ordinal); // FDICT: a preset dictionary
         Assert.Contains("unknown critical chunk ABCD", Assert.Throws<DataFormatException>(
             () => PngDecoder.Decode(Build(Ihdr(1, 1, 8, 0), Chunk("ABCD", []), Chunk("IDAT", Zlib([0, 0]))), "u.png")).Message, StringComparison.Ordinal);
         Assert.Contains("without a PLTE chunk", Assert.Throws<DataFormatException>(
