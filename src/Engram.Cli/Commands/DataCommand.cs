@@ -65,8 +65,8 @@ internal static class DataCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(target)!;
-            DataCheckReport report = Progress.Run(context, $"Checking {path}", Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Count() : 1,
-                (progress, ct) => DataCheck.Run(path, progress, ct));
+            string[] files = DataCheck.FilesUnder(path);
+            DataCheckReport report = Progress.Run(context, $"Checking {path}", files.Length, (progress, ct) => DataCheck.Run(files, progress, ct));
 
             context.Console.MarkupLine(
                 $"{report.Files} files checked: [green]{report.Decoded} decoded[/], " +

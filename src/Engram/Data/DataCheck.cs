@@ -37,26 +37,30 @@ public static class DataCheck
     }
 
     /// <summary>Checks one file, or every recognised file under a folder (recursively, in path order).</summary>
-    public static DataCheckReport Run(string path, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    public static DataCheckReport Run(string path, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(FilesUnder(path), progress, cancellationToken);
+
+    /// <summary>The file itself, or every file under the folder in path order.</summary>
+    public static string[] FilesUnder(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string[] files;
         if (File.Exists(path))
         {
-            files = [path];
-        }
-        else if (Directory.Exists(path))
-        {
-            files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
-        }
-        else
-        {
-            throw new FileNotFoundException($"Nothing to check: {path} is neither a file nor a folder.", path);
+            return [path];
         }
 
+        return Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
+            : throw new FileNotFoundException($"Nothing to check: {path} is neither a file nor a folder.", path);
+    }
+
+    /// <summary>Checks the given files; <paramref name="progress"/> receives how many have been looked at.</summary>
+    public static DataCheckReport Run(IReadOnlyList<string> files, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
         var failed = new List<DataCheckFailure>();
         int checkedFiles = 0, decoded = 0, skipped = 0;
-        for (int i = 0; i < files.Length; i++)
+        for (int i = 0; i < files.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             DataFileKind? kind = KindOf(files[i]);
