@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using Engram.Nn;
+using Engram.Nn.Layers;
+using Engram.Nn.Training;
+
+namespace Engram.Encoders.Images;
+
+/// <summary>
+/// A convolutional image codec: an encoder network to a latent grid, a bottleneck that makes the
+/// code (continuous, vector-quantised or categorical, by subclass) and a decoder network back to
+/// pixels. See <see cref="ConvCodecConfig"/> for the architecture.
+/// </summary>
+public abstract class ConvImageCodec : Module, IImageCodec
+{
+    internal const string ConfigKey = "engram.codec";
+    internal const string HashKey = "engram.weights_sha256";
+    private const int InferenceBatch = 256;
+
+    private protected ConvImageCodec(ConvCodecConfig config, int headChannels, int decoderInputChannels, Rng random)
+    {
+        Config = config;
+        int[] widths = config.Widths;
+        var encoder = new List<Module> { new Conv2d(config.Channels, widths[0], 3, random, padding: 1), new Activation(ActivationKind.Silu) };
+        for (int i = 1; i < widths.Length; i++)
+        {
+            encoder.Add(new Conv2d(widths[i - 1], widths[i], 4, random, stride: 2, padding: 1));
+            encoder.Add(new Activation(ActivationKind.Silu));
+        }
+
+        encoder.Add(new ResidualBlock(widths[^1], config.NormGroups, random));
+        encoder.Add(new Conv2d(widths[^1], headChannels, 3, random, padding: 1));
+        Encoder = AddModule("encoder", new Sequential([.. encoder]));
+
+        var decoder = new List<Module>
+        {
+            new Conv2d(decoderInputChannels, widths[^1], 3, random, padding: 1),
+            new ResidualBlock(widths[^1], config.NormGroups, random),
+            new Activation(ActivationKind.Silu),
+        };
+        for (int i = widths.Length - 1; i >= 1; i--)
+        {
+            decoder.Add(new ConvTranspose2d(widths[i], widths[i - 1], 4, random, stride: 2, padding: 1));
+            decoder.Add(new Activation(ActivationKind.Silu));
+        }
+
+        decoder.Add(new Conv2d(widths[0], config.Channels, 3, random, padding: 1));
+        decoder.Add(new Activation(ActivationKind.Sigmoid));
+        Decoder = AddModule("decoder", new Sequential([.. decoder]));
+    }
+
+    /// <summary>The architecture.</summary>
+    public ConvCodecConfig Config { get; }
+
+    /// <summary>Images → latent grid (before the bottleneck).</summary>
+    public Sequential Encoder { get; }
+
+    /// <summary>Decoder input grid → images in [0, 1].</summary>
+    public Sequential Decoder { get; }
+
+    public string Name => Config.Kind;
+
+    public ImageShape Shape => Config.Shape;
+
+    public abstract int CodeLength { get; }
+
+    public virtual CodeKind Kind => CodeKind.Continuous;
+
+    public virtual CategoricalLayout? Categorical => null;
+
+    /// <summary>The SHA-256 of the weight file this codec was loaded from (null when built in memory).</summary>
+    public string? WeightsHash { get; internal set; }
+
+    /// <summary>Tokens per code: the latent grid's positions.</summary>
+    public int GridPositions => Config.LatentGrid.Height * Config.LatentGrid.Width;
+
+    public Tensor Encode(Tensor images)
+    {
+        ImageCodecs.CheckImages(this, images);
+        int n = images.RowCount;
+        var codes = new Tensor(n, CodeLength);
+        using (GradMode.NoGrad())
+        {
+            for (int start = 0; start < n; start += InferenceBatch)
+            {
+                int count = Math.Min(InferenceBatch, n - start);
+                NdArray<float> x = ImageCodecs.ToNchw(images.Span.Slice(start * Shape.Length, count * Shape.Length), count, Shape);
+                NdArray<float> code = CodeFromLatent(Encoder.Forward(new Variable<float>(x)).Value);
+                code.Span.CopyTo(codes.Span.Slice(start * CodeLength, count * CodeLength));
+            }
+        }
+
+        return codes;
+    }
+
+    public Tensor Decode(Tensor codes)
+    {
+        ImageCodecs.CheckCodes(this, codes);
+        int n = codes.RowCount;
+        var images = new Tensor(n, Shape.Length);
+        using (GradMode.NoGrad())
+        {
+            for (int start = 0; start < n; start += InferenceBatch)
+            {
+                int count = Math.Min(InferenceBatch, n - start);
+                var code = NdArray<float>.FromArray(codes.Span.Slice(start * CodeLength, count * CodeLength).ToArray(), count, CodeLength);
+                NdArray<float> pixels = Decoder.Forward(DecoderInput(new Variable<float>(code))).Value;
+                ImageCodecs.ToRows(pixels, Shape, images.Span.Slice(start * Shape.Length, count * Shape.Length));
+            }
+        }
+
+        return images;
+    }
+
+    /// <summary>The training loss for a batch [N, C, H, W]; builds the graph.</summary>
+    public abstract TrainingLoss Loss(NdArray<float> images, TrainingStep step);
+
+    /// <summary>
+    /// Saves the weights with the architecture in the metadata, so <see cref="ImageCodecs.Load"/>
+    /// can rebuild the codec; extra metadata (the training command, metrics) is stored beside it.
+    /// </summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, NdArray<float>>? extra = null)
+    {
+        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [ConfigKey] = Config.ToJson(),
+            [HashKey] = ParameterHash(),
+        };
+        ModelWeights.Save(path, this, all, extra);
+    }
+
+    /// <summary>A SHA-256 over every parameter's name, shape and bytes: identifies the trained weights.</summary>
+    public string ParameterHash()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (name, parameter) in NamedParameters())
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}{Shapes.Format(parameter.Value.Shape)}"));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(parameter.Value.Span));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Reconstructs a batch [N, C, H, W] the way <c>Decode(Encode(x))</c> does.</summary>
+    public NdArray<float> Reconstruct(NdArray<float> images)
+    {
+        using (GradMode.NoGrad())
+        {
+            NdArray<float> code = CodeFromLatent(Encoder.Forward(new Variable<float>(images)).Value);
+            return Decoder.Forward(DecoderInput(new Variable<float>(code))).Value;
+        }
+    }
+
+    /// <summary>Not used directly: codecs encode with <see cref="Encode"/> and train with <see cref="Loss"/>.</summary>
+    public override Variable<float> Forward(Variable<float> x) => Decoder.Forward(DecoderInput(new Variable<float>(CodeFromLatent(Encoder.Forward(x).Value))));
+
+    /// <summary>The encoder's output grid [N, head, h, w] → codes [N, CodeLength].</summary>
+    private protected abstract NdArray<float> CodeFromLatent(NdArray<float> latent);
+
+    /// <summary>Codes [N, CodeLength] → the decoder's input grid [N, channels, h, w].</summary>
+    private protected abstract Variable<float> DecoderInput(Variable<float> codes);
+
+    /// <summary>[N, C, h, w] → [N·h·w, C]: one row per latent position.</summary>
+    private protected static Variable<float> PositionsAsRows(Variable<float> grid) =>
+        Op.Reshape(Op.Permute(grid, 0, 2, 3, 1), -1, grid.Value.Dim(1));
+
+    /// <summary>[N·h·w, C] → [N, C, h, w].</summary>
+    private protected Variable<float> RowsAsGrid(Variable<float> rows, int n)
+    {
+        var (h, w) = Config.LatentGrid;
+        return Op.Permute(Op.Reshape(rows, n, h, w, rows.Value.Dim(1)), 0, 3, 1, 2);
+    }
+
+    private protected static Dictionary<string, double> Metrics(params (string Name, double Value)[] values) =>
+        values.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
+}
