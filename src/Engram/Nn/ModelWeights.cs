@@ -9,6 +9,23 @@ namespace Engram.Nn;
 /// </summary>
 public static class ModelWeights
 {
+    /// <summary>The metadata key under which a weight file records <see cref="ParameterHash"/>.</summary>
+    public const string HashKey = "engram.weights_sha256";
+
+    /// <summary>A SHA-256 over every parameter's name, shape and bytes: identifies trained weights.</summary>
+    public static string ParameterHash(Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (name, parameter) in module.NamedParameters())
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}{Shapes.Format(parameter.Value.Shape)}"));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(parameter.Value.Span));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     /// <summary>Writes <paramref name="module"/>'s parameters (and any extra arrays) to <paramref name="path"/>.</summary>
     public static void Save(
         string path, Module module, IReadOnlyDictionary<string, string>? metadata = null,

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Engram.Nn;
 using Engram.Nn.Layers;
 using Engram.Nn.Training;
@@ -13,7 +12,6 @@ namespace Engram.Encoders.Images;
 public abstract class ConvImageCodec : Module, IImageCodec
 {
     internal const string ConfigKey = "engram.codec";
-    internal const string HashKey = "engram.weights_sha256";
     private const int InferenceBatch = 256;
 
     private protected ConvImageCodec(ConvCodecConfig config, int headChannels, int decoderInputChannels, Rng random)
@@ -123,23 +121,13 @@ public abstract class ConvImageCodec : Module, IImageCodec
         var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             [ConfigKey] = Config.ToJson(),
-            [HashKey] = ParameterHash(),
+            [ModelWeights.HashKey] = ParameterHash(),
         };
         ModelWeights.Save(path, this, all, extra);
     }
 
     /// <summary>A SHA-256 over every parameter's name, shape and bytes: identifies the trained weights.</summary>
-    public string ParameterHash()
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, parameter) in NamedParameters())
-        {
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}{Shapes.Format(parameter.Value.Shape)}"));
-            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(parameter.Value.Span));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+    public string ParameterHash() => ModelWeights.ParameterHash(this);
 
     /// <summary>Reconstructs a batch [N, C, H, W] the way <c>Decode(Encode(x))</c> does.</summary>
     public NdArray<float> Reconstruct(NdArray<float> images)

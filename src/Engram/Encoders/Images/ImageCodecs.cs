@@ -50,7 +50,7 @@ public static class ImageCodecs
         ConvImageCodec codec = Create(config, 0);
         codec.LoadStateDict(arrays.Where(p => !p.Key.StartsWith("optimizer.", StringComparison.Ordinal))
             .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), path);
-        codec.WeightsHash = metadata.GetValueOrDefault(ConvImageCodec.HashKey);
+        codec.WeightsHash = metadata.GetValueOrDefault(ModelWeights.HashKey);
         return codec;
     }
 
