@@ -53,6 +53,53 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void Should_write_each_layers_conv_rate_against_its_gemm_rate_for_conv()
+    {
+        // Given
+        string json = Path.Combine(_folder, "conv.json");
+
+        // When
+        var (code, output, error) = CliRunner.Run(
+            "bench", "conv", "--batch", "2", "--layer", "3,4,9,7,4,2,1", "--layer", "2,3,5,5,3,1,1", "--backend", "managed", "--json", json);
+
+        // Then
+        Assert.True(code == 0, error);
+        Assert.Contains("batch 2, managed GEMM", output, StringComparison.Ordinal);
+        Assert.Contains("3→4 4×4 s2 p1 at 9×7", output, StringComparison.Ordinal);
+        Assert.Contains("conv / GEMM over all layers", output, StringComparison.Ordinal);
+        JsonElement root = CliRunner.ReadJson(json);
+        Assert.Equal("managed", root.GetProperty("backend").GetString());
+        Assert.Equal(2, root.GetProperty("batch").GetInt32());
+        JsonElement[] layers = [.. root.GetProperty("layers").EnumerateArray()];
+        Assert.Equal(2, layers.Length);
+        Assert.Equal(4, layers[0].GetProperty("out_height").GetInt32());
+        Assert.Equal(3, layers[0].GetProperty("out_width").GetInt32());
+        Assert.Equal(3.0 * 2 * 4 * (3 * 4 * 4) * (2 * 4 * 3), layers[0].GetProperty("flops").GetDouble());
+        double convSeconds = 0, gemmSeconds = 0;
+        foreach (JsonElement layer in layers)
+        {
+            double flops = layer.GetProperty("flops").GetDouble();
+            double conv = layer.GetProperty("conv_seconds").GetDouble(), gemm = layer.GetProperty("gemm_seconds").GetDouble();
+            Assert.True(conv > 0 && gemm > 0);
+            Assert.Equal(flops / conv / 1e9, layer.GetProperty("conv_gflops").GetDouble(), 1e-6);
+            Assert.Equal(flops / gemm / 1e9, layer.GetProperty("gemm_gflops").GetDouble(), 1e-6);
+            Assert.Equal(gemm / conv, layer.GetProperty("conv_vs_gemm").GetDouble(), 1e-9);
+            convSeconds += conv;
+            gemmSeconds += gemm;
+        }
+
+        Assert.Equal(gemmSeconds / convSeconds, root.GetProperty("conv_vs_gemm").GetDouble(), 1e-9);
+    }
+
+    [Fact]
+    public void Should_name_the_layer_that_does_not_parse_for_conv()
+    {
+        var (code, _, error) = CliRunner.Run("bench", "conv", "--layer", "3,4,9,7,4,2");
+        Assert.Equal(1, code);
+        Assert.Contains("--layer '3,4,9,7,4,2'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_reject_a_size_that_is_not_positive()
     {
         var (code, _, error) = CliRunner.Run("bench", "gemm", "--size", "0");

@@ -14,6 +14,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateGemm(context));
         bench.Subcommands.Add(CreateRecall(context));
         bench.Subcommands.Add(CreatePng(context));
+        bench.Subcommands.Add(CreateConv(context));
         return bench;
     }
 
@@ -161,6 +162,105 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The Fashion-MNIST codec's layers: the stem, the first downsampling, a 7×7 block.</summary>
+    private static readonly string[] s_codecLayers = ["1,16,28,28,3,1,1", "16,32,28,28,4,2,1", "32,32,7,7,3,1,1"];
+
+    private static Command CreateConv(CliContext context)
+    {
+        var batch = new Option<int>("--batch") { Description = "Images per batch N.", DefaultValueFactory = _ => 256 };
+        var layers = new Option<string[]>("--layer")
+        {
+            Description = "A layer as CIN,COUT,H,W,KERNEL,STRIDE,PADDING; repeat for several " +
+                "(default: the Fashion-MNIST codec's 1,16,28,28,3,1,1 16,32,28,28,4,2,1 32,32,7,7,3,1,1).",
+            HelpName = "SHAPE",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        Option<string> backend = CommonOptions.Backend();
+        Option<string?> json = CommonOptions.Json();
+        var command = new Command(
+            "conv",
+            "Time forward+backward of a float 2-D convolution (im2col and three GEMMs: 3·2·O·C·k²·N·outH·outW flops) and the same " +
+            "three GEMMs alone on the same backend, in one run, and report conv rate / GEMM rate per layer.\n\nExamples:\n" +
+            "  engram bench conv\n  engram bench conv --batch 64 --layer 16,32,28,28,4,2,1 --backend managed --json conv.json")
+        {
+            batch, layers, backend, json,
+        };
+        command.SetAction(parse =>
+        {
+            IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
+            int n = parse.GetValue(batch);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n, "--batch");
+            string[] specs = parse.GetValue(layers) is { Length: > 0 } given ? given : s_codecLayers;
+            ConvLayerShape[] shapes = specs.Select(spec => ParseLayer(spec, n)).ToArray();
+            ConvBenchmarkResult[] results = shapes.Select(shape => ConvBenchmark.Run(shape, gemm)).ToArray();
+            double convSeconds = results.Sum(r => r.ConvSeconds), gemmSeconds = results.Sum(r => r.GemmSeconds);
+            double overall = gemmSeconds / convSeconds;
+
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn("layer").AddColumn("output").AddColumn("GFLOP").AddColumn("conv ms").AddColumn("conv GFLOP/s")
+                .AddColumn("GEMMs ms").AddColumn("GEMM GFLOP/s").AddColumn("conv / GEMM");
+            foreach (ConvBenchmarkResult r in results)
+            {
+                table.AddRow(Markup.Escape(r.Layer.ToString()), $"{r.Layer.OutHeight}×{r.Layer.OutWidth}", F(r.Layer.Flops / 1e9, "F3"),
+                    F(r.ConvSeconds * 1e3, "F2"), F(r.ConvGflops, "F1"), F(r.GemmSeconds * 1e3, "F2"), F(r.GemmGflops, "F1"), F(r.Ratio, "F3"));
+            }
+
+            context.Console.MarkupLine($"Conv2d forward+backward (float, gradients of input, weight and bias), batch {n}, {gemm.Name} GEMM, {Environment.ProcessorCount} threads");
+            context.Console.Write(table);
+            context.Console.MarkupLine($"conv / GEMM over all layers (GEMM time / conv time) = [bold]{F(overall, "F3")}[/]");
+
+            if (parse.GetValue(json) is string path)
+            {
+                JsonOutput.Write(path, new
+                {
+                    backend = gemm.Name,
+                    batch = n,
+                    threads = Environment.ProcessorCount,
+                    conv_vs_gemm = overall,
+                    layers = results.Select(r => new
+                    {
+                        in_channels = r.Layer.InChannels,
+                        out_channels = r.Layer.OutChannels,
+                        height = r.Layer.Height,
+                        width = r.Layer.Width,
+                        kernel = r.Layer.Kernel,
+                        stride = r.Layer.Stride,
+                        padding = r.Layer.Padding,
+                        out_height = r.Layer.OutHeight,
+                        out_width = r.Layer.OutWidth,
+                        flops = r.Layer.Flops,
+                        conv_seconds = r.ConvSeconds,
+                        conv_gflops = r.ConvGflops,
+                        gemm_seconds = r.GemmSeconds,
+                        gemm_gflops = r.GemmGflops,
+                        conv_vs_gemm = r.Ratio,
+                    }).ToArray(),
+                }, context.Output);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static ConvLayerShape ParseLayer(string spec, int batch)
+    {
+        string[] parts = spec.Split(',');
+        var values = new int[parts.Length];
+        if (parts.Length != 7 || !parts.Select((p, i) => int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+        {
+            throw new ArgumentException($"--layer '{spec}' should be seven whole numbers CIN,COUT,H,W,KERNEL,STRIDE,PADDING, e.g. 16,32,28,28,4,2,1.");
+        }
+
+        var shape = new ConvLayerShape(batch, values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+        if (values[..6].Any(v => v == 0) || shape.Height + (2 * shape.Padding) < shape.Kernel || shape.Width + (2 * shape.Padding) < shape.Kernel)
+        {
+            throw new ArgumentException($"--layer '{spec}': channels, size, kernel and stride must be positive and the kernel no larger than the padded input.");
+        }
+
+        return shape;
     }
 
     private static string DefaultPngFolder()

@@ -178,6 +178,8 @@ public static partial class Op
         Parallel.For(0, g.C * k * k, ParallelRows(g.C * k * k, columns), row =>
         {
             int c = row / (k * k), ki = row / k % k, kj = row % k;
+            (int begin, int end) = InsideColumns(g, kj);
+            int firstIw = (begin * g.Stride) - g.Padding + kj;
             Span<T> destination = cols.AsSpan(row * columns, columns);
             for (int n = 0; n < g.N; n++)
             {
@@ -192,11 +194,25 @@ public static partial class Op
                         continue;
                     }
 
-                    int source = plane + (ih * g.W);
-                    for (int ow = 0; ow < g.OutW; ow++)
+                    // Padding columns are zero; the rest is a copy (stride 1) or a strided gather.
+                    run[..begin].Clear();
+                    run[end..].Clear();
+                    ReadOnlySpan<T> source = input.AsSpan(plane + (ih * g.W), g.W);
+                    if (end == begin)
                     {
-                        int iw = (ow * g.Stride) - g.Padding + kj;
-                        run[ow] = (uint)iw < (uint)g.W ? input[source + iw] : T.Zero;
+                        continue;
+                    }
+
+                    if (g.Stride == 1)
+                    {
+                        source.Slice(firstIw, end - begin).CopyTo(run[begin..]);
+                    }
+                    else
+                    {
+                        for (int ow = begin, iw = firstIw; ow < end; ow++, iw += g.Stride)
+                        {
+                            run[ow] = source[iw];
+                        }
                     }
                 }
             }
@@ -208,42 +224,52 @@ public static partial class Op
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = g.K, l = g.OutH * g.OutW, columns = g.N * l;
-        Array.Clear(output);
 
-        // Channels are independent, so each thread owns whole channel planes.
-        Parallel.For(0, g.C, ParallelRows(g.C, columns * k * k), c =>
+        // Each image plane (n, c) gathers only from its own columns, so each thread owns whole planes,
+        // which stay in cache while all k² kernel offsets are added into them.
+        Parallel.For(0, g.N * g.C, ParallelRows(g.N * g.C, l * k * k), planeIndex =>
         {
+            int n = planeIndex / g.C, c = planeIndex % g.C;
+            Span<T> plane = output.AsSpan(planeIndex * g.H * g.W, g.H * g.W);
+            plane.Clear();
             for (int ki = 0; ki < k; ki++)
             {
                 for (int kj = 0; kj < k; kj++)
                 {
-                    ReadOnlySpan<T> source = cols.AsSpan((((c * k) + ki) * k + kj) * columns, columns);
-                    for (int n = 0; n < g.N; n++)
+                    (int begin, int end) = InsideColumns(g, kj);
+                    int firstIw = (begin * g.Stride) - g.Padding + kj;
+                    ReadOnlySpan<T> source = cols.AsSpan((((((c * k) + ki) * k) + kj) * columns) + (n * l), l);
+                    for (int oh = 0; oh < g.OutH; oh++)
                     {
-                        int plane = ((n * g.C) + c) * g.H * g.W;
-                        for (int oh = 0; oh < g.OutH; oh++)
+                        int ih = (oh * g.Stride) - g.Padding + ki;
+                        if ((uint)ih >= (uint)g.H || end <= begin)
                         {
-                            int ih = (oh * g.Stride) - g.Padding + ki;
-                            if ((uint)ih >= (uint)g.H)
-                            {
-                                continue;
-                            }
+                            continue;
+                        }
 
-                            int target = plane + (ih * g.W);
-                            int at = (n * l) + (oh * g.OutW);
-                            for (int ow = 0; ow < g.OutW; ow++)
-                            {
-                                int iw = (ow * g.Stride) - g.Padding + kj;
-                                if ((uint)iw < (uint)g.W)
-                                {
-                                    output[target + iw] += source[at + ow];
-                                }
-                            }
+                        // Runs are one image row long at most: a plain loop beats a vector call's set-up.
+                        Span<T> target = plane.Slice(ih * g.W, g.W);
+                        ReadOnlySpan<T> run = source.Slice((oh * g.OutW) + begin, end - begin);
+                        for (int j = 0, iw = firstIw; j < run.Length; j++, iw += g.Stride)
+                        {
+                            target[iw] += run[j];
                         }
                     }
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The output columns [begin, end) whose input column ow·s − p + kj lies inside the image; the
+    /// others read the zero padding.
+    /// </summary>
+    private static (int Begin, int End) InsideColumns(ConvGeometry g, int kj)
+    {
+        int low = g.Padding - kj, high = g.W - 1 + g.Padding - kj;
+        int begin = low <= 0 ? 0 : Math.Min(g.OutW, (low + g.Stride - 1) / g.Stride);
+        int end = high < 0 ? 0 : Math.Min(g.OutW, (high / g.Stride) + 1);
+        return (begin, Math.Max(begin, end));
     }
 
     /// <summary>[A, B, L] → [B, A, L].</summary>
