@@ -14,19 +14,32 @@ namespace Engram.Cli.Commands;
 /// <summary><c>engram train</c>: train an encoder, with progress, resumable checkpoints and a final report.</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] Encoders = ["autoencoder", "vq-vae", "dvae"];
+    public static readonly string[] Encoders = ["autoencoder", "vq-vae", "dvae", "text", "audio"];
 
     public static Command Create(CliContext context)
     {
         var encoder = new Argument<string>("ENCODER")
         {
-            Description = "What to train: autoencoder (continuous latent, the paper's KL family), vq-vae (codebook, VQ family) or dvae (Gumbel-softmax tokens, D-VAE family).",
+            Description = "What to train: autoencoder (continuous latent, the paper's KL family), vq-vae (codebook, VQ family), dvae (Gumbel-softmax tokens, D-VAE family), " +
+                "text (hashed character n-grams → MLP, aligned with an image codec's codes) or audio (log-mel → CNN, aligned with a text encoder's codes).",
         }.AcceptOnlyFromAmong(Encoders);
-        var dataset = new Option<string>("--dataset")
+        var dataset = new Option<string?>("--dataset")
         {
-            Description = "fashion-mnist (Debian's 60,000 when installed, else the 2,000 shipped), emoji (the npm set when installed, else the 239 shipped) or a folder of PNGs.",
-            DefaultValueFactory = _ => "fashion-mnist",
+            Description = "fashion-mnist (Debian's 60,000 when installed, else the 2,000 shipped), emoji (the npm set when installed, else the 239 shipped) or a folder of PNGs. " +
+                "Default: fashion-mnist for image codecs, emoji for text and audio.",
             HelpName = "NAME|FOLDER",
+        };
+        var imageCodec = new Option<string?>("--image-codec") { Description = "text: the image codec whose codes the captions are aligned with.", HelpName = "PATH" };
+        var textEncoder = new Option<string?>("--text-encoder") { Description = "audio: the text encoder whose codes the speech is aligned with.", HelpName = "PATH" };
+        var voices = new Option<string>("--voices")
+        {
+            Description = "audio: espeak-ng voices that speak the training captions, comma-separated.",
+            DefaultValueFactory = _ => "en-us,en-us+f3,en-us+m3",
+        };
+        var heldOutVoice = new Option<string>("--held-out-voice")
+        {
+            Description = "audio: a voice not trained on, for the report.",
+            DefaultValueFactory = _ => "en-gb+f2",
         };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training items.", DefaultValueFactory = _ => 5 };
         var batchSize = new Option<int>("--batch-size") { Description = "Items per step.", DefaultValueFactory = _ => 128 };
@@ -45,14 +58,16 @@ internal static class TrainCommand
             "Examples:\n" +
             "  engram train autoencoder --dataset fashion-mnist --epochs 5 --out fmnist-autoencoder.safetensors\n" +
             "  engram train vq-vae --max-items 2000 --epochs 1 --json vq.json\n" +
-            "  engram train dvae --dataset emoji --out emoji-dvae.safetensors")
+            "  engram train dvae --dataset emoji --out emoji-dvae.safetensors\n" +
+            "  engram train text --image-codec emoji-autoencoder.safetensors --epochs 60 --out emoji-text.safetensors\n" +
+            "  engram train audio --text-encoder emoji-text.safetensors --epochs 40 --out emoji-speech.safetensors")
         {
-            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, output, checkpoint, fresh, json,
+            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, output, checkpoint, fresh, imageCodec, textEncoder, voices, heldOutVoice, json,
         };
         command.SetAction(parse =>
         {
             string kind = parse.GetValue(encoder)!;
-            string datasetName = parse.GetValue(dataset)!;
+            string datasetName = parse.GetValue(dataset) ?? (kind is "text" or "audio" ? "emoji" : "fashion-mnist");
             int max = parse.GetValue(maxItems);
             ArgumentOutOfRangeException.ThrowIfNegative(max, "--max-items");
             string outPath = parse.GetValue(output) ?? $"{DatasetLabel(datasetName)}-{kind}.safetensors";
@@ -67,6 +82,17 @@ internal static class TrainCommand
                 Resume = !parse.GetValue(fresh),
             };
             options.Validate();
+            string commandLine = "engram " + string.Join(' ', parse.Tokens.Select(t => t.Value));
+            if (kind == "text")
+            {
+                return TrainEncoders.Text(context, datasetName, max, parse.GetValue(imageCodec), outPath, options, commandLine, parse.GetValue(json));
+            }
+
+            if (kind == "audio")
+            {
+                return TrainEncoders.Audio(
+                    context, datasetName, max, parse.GetValue(textEncoder), parse.GetValue(voices)!, parse.GetValue(heldOutVoice)!, outPath, options, commandLine, parse.GetValue(json));
+            }
 
             var (train, test, config, source) = LoadImages(context, datasetName, kind, max);
             ConvImageCodec codec = ImageCodecs.Create(config, options.Seed);
@@ -84,12 +110,12 @@ internal static class TrainCommand
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["test_mse"] = report.Mse,
+                ["test_ssim"] = report.Ssim,
             };
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("held-out images").AddColumn("MSE");
-            table.AddRow(Markup.Escape($"{report.Images:N0} ({test.Source})"), F(report.Mse, "F5"));
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("held-out images").AddColumn("MSE").AddColumn("SSIM");
+            table.AddRow(Markup.Escape($"{report.Images:N0} ({test.Source})"), F(report.Mse, "F5"), F(report.Ssim, "F4"));
             context.Console.Write(table);
 
-            string commandLine = "engram " + string.Join(' ', parse.Tokens.Select(t => t.Value));
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["engram.command"] = commandLine,
@@ -182,7 +208,7 @@ internal static class TrainCommand
         return (all, (all, $"{items.Name} training images (no held-out split)"), rgb, $"{items.Name}, {items.Source}");
     }
 
-    private static Tensor Load(CliContext context, IReadOnlyList<DatasetItem> items, ConvCodecConfig config) =>
+    internal static Tensor Load(CliContext context, IReadOnlyList<DatasetItem> items, ConvCodecConfig config) =>
         Progress.Run(context, "decoding images", items.Count, (progress, _) => DatasetImages.Load(items, config.Width, config.Channels == 1, progress));
 
     private static string DatasetLabel(string dataset) => dataset switch
@@ -201,9 +227,9 @@ internal static class TrainCommand
         }
     }
 
-    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+    internal static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }

@@ -218,5 +218,6 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
 
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    internal static string Describe(NgramTextConfig config) => string.Create(CultureInfo.InvariantCulture, $"{config.MinN}–{config.MaxN}-grams in {config.Buckets} buckets → {config.Hidden} → {config.Dimension}");
+    /// <summary>A one-line description of the architecture.</summary>
+    public static string Describe(NgramTextConfig config) => string.Create(CultureInfo.InvariantCulture, $"{config.MinN}–{config.MaxN}-grams in {config.Buckets} buckets → {config.Hidden} → {config.Dimension}");
 }

@@ -113,13 +113,13 @@ public sealed class ImageCodecTests : IDisposable
         // Given a codec and 256 images of squares
         ConvImageCodec codec = ImageCodecs.Create(Tiny(kind), 7);
         Tensor images = Squares(256, 8, 11);
-        double before = Evaluation.Metrics.MeanSquaredError(images.Span, codec.Decode(codec.Encode(images)).Span);
+        double before = Engram.Evaluation.Metrics.MeanSquaredError(images.Span, codec.Decode(codec.Encode(images)).Span);
 
         // When it trains for 12 epochs
         TrainingHistory history = ImageCodecTraining.Train(codec, images, new TrainerOptions { Epochs = 12, BatchSize = 32, LearningRate = 3e-3, WarmupSteps = 5 });
 
         // Then the reconstruction error through its code falls to under half
-        double after = Evaluation.Metrics.MeanSquaredError(images.Span, codec.Decode(codec.Encode(images)).Span);
+        double after = Engram.Evaluation.Metrics.MeanSquaredError(images.Span, codec.Decode(codec.Encode(images)).Span);
         Assert.Equal(12, history.Epochs.Count);
         Assert.True(after < 0.5 * before, $"{kind}: MSE {before:G4} before training, {after:G4} after.");
     }

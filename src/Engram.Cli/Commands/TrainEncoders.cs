@@ -1,0 +1,219 @@
+using System.Globalization;
+using Engram.Data.Datasets;
+using Engram.Data.Speech;
+using Engram.Encoders;
+using Engram.Encoders.Audio;
+using Engram.Encoders.Images;
+using Engram.Encoders.Text;
+using Engram.Evaluation;
+using Engram.Nn;
+using Engram.Nn.Training;
+using Engram.Tensors;
+using Spectre.Console;
+
+namespace Engram.Cli.Commands;
+
+/// <summary><c>engram train text</c> and <c>engram train audio</c>: the contrastive encoders.</summary>
+internal static class TrainEncoders
+{
+    public static int Text(CliContext context, string datasetName, int max, string? codecPath, string outPath, TrainerOptions options, string commandLine, string? json)
+    {
+        if (codecPath is null)
+        {
+            throw new ArgumentException("engram train text needs --image-codec PATH: the codes its captions are aligned with (train one with `engram train autoencoder --dataset emoji`).");
+        }
+
+        ConvImageCodec codec = ImageCodecs.Load(codecPath);
+        List<DatasetItem> items = CaptionedItems(datasetName, max);
+        Tensor images = TrainCommand.Load(context, items, codec.Config);
+        Tensor imageCodes = codec.Encode(images);
+        IReadOnlyList<IReadOnlyList<string>> captions = items.Select(i => i.Captions).ToArray();
+        var encoder = new NgramTextEncoder(new NgramTextConfig { ImageCodeLength = codec.CodeLength }, new Rng(options.Seed));
+        context.Console.MarkupLine(Markup.Escape(
+            $"Training the text encoder ({encoder.ParameterCount:N0} parameters, {NgramTextEncoder.Describe(encoder.Config)}) against {codec.Name} codes of {items.Count:N0} images " +
+            $"with {captions.Sum(c => c.Count):N0} captions: {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
+        TrainingHistory history = TrainCommand.RunWithProgress(context, options, (progress, token) =>
+            TextEncoderTraining.Train(encoder, captions, imageCodes, options, progress: progress, cancellation: token), CancellationToken.None);
+
+        // Report: caption → image over all items, by the stored name and by every other wording.
+        Tensor targets = encoder.EncodeImageCodes(imageCodes);
+        int[] group = Groups(imageCodes);
+        var (names, nameTruth) = Wordings(items, others: false);
+        var (others, otherTruth) = Wordings(items, others: true);
+        double nameAccuracy = Retrieval.Accuracy(encoder.Encode(names), targets, nameTruth, (a, b) => group[a] == group[b]);
+        double otherAccuracy = others.Count == 0 ? double.NaN : Retrieval.Accuracy(encoder.Encode(others), targets, otherTruth, (a, b) => group[a] == group[b]);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["name_to_image_accuracy"] = nameAccuracy,
+            ["other_wording_to_image_accuracy"] = otherAccuracy,
+        };
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("caption → image (top-1 of all)").AddColumn("queries").AddColumn("accuracy");
+        table.AddRow("name", names.Count.ToString("N0", CultureInfo.InvariantCulture), TrainCommand.F(nameAccuracy, "F4"));
+        table.AddRow("other wordings (short names)", others.Count.ToString("N0", CultureInfo.InvariantCulture), TrainCommand.F(otherAccuracy, "F4"));
+        context.Console.Write(table);
+
+        var metadata = Metadata(commandLine, options, $"{datasetName}: {items.Count} items", metrics);
+        metadata["engram.image_codec_sha256"] = codec.WeightsHash ?? codec.ParameterHash();
+        encoder.Save(outPath, metadata);
+        return Finish(context, outPath, ModelWeights.ParameterHash(encoder), encoder.ParameterCount, encoder.CodeLength, "text", commandLine, options, metadata, history, metrics, json);
+    }
+
+    public static int Audio(
+        CliContext context, string datasetName, int max, string? textPath, string voiceList, string heldOutVoice, string outPath, TrainerOptions options, string commandLine, string? json)
+    {
+        if (textPath is null)
+        {
+            throw new ArgumentException("engram train audio needs --text-encoder PATH: the codes its speech is aligned with (train one with `engram train text`).");
+        }
+
+        NgramTextEncoder text = NgramTextEncoder.Load(textPath);
+        SpeechSynthesizer speech = SpeechSynthesizer.TryCreate()
+            ?? throw new InvalidOperationException("engram train audio speaks the captions with espeak-ng, which is not installed (Debian: apt-get install espeak-ng).");
+        string[] voices = voiceList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (voices.Length == 0)
+        {
+            throw new ArgumentException("--voices names no voice; give one or more, e.g. en-us,en-us+f3.");
+        }
+
+        List<DatasetItem> items = CaptionedItems(datasetName, max);
+        string[] names = items.Select(i => i.Captions[0]).ToArray();
+        var encoder = new SpeechEncoder(new SpeechEncoderConfig { Dimension = text.CodeLength }, new Rng(options.Seed));
+        string[] allVoices = [.. voices, heldOutVoice];
+        float[][][] features = Progress.Run(context, "speaking captions (espeak-ng)", items.Count * allVoices.Length, (progress, token) =>
+        {
+            int done = 0;
+            var result = new float[items.Count][][];
+            Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = token }, i =>
+            {
+                result[i] = allVoices.Select(v => encoder.Features(speech.Speak(names[i], v))).ToArray();
+                progress.Report(Interlocked.Add(ref done, allVoices.Length));
+            });
+            return result;
+        });
+
+        Tensor textCodes = text.Encode(names);
+        IReadOnlyList<IReadOnlyList<float[]>> training = features.Select(f => (IReadOnlyList<float[]>)f[..voices.Length]).ToArray();
+        context.Console.MarkupLine(Markup.Escape(
+            $"Training the speech encoder ({encoder.ParameterCount:N0} parameters) against the text codes of {items.Count:N0} captions spoken by {string.Join(", ", voices)}: " +
+            $"{options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
+        TrainingHistory history = TrainCommand.RunWithProgress(context, options, (progress, token) =>
+            SpeechEncoderTraining.Train(encoder, training, textCodes, options, progress: progress, cancellation: token), CancellationToken.None);
+
+        // Report: speech → caption over all items, per voice; identical captions count as the same target.
+        string[] normalized = names.Select(NgramTextEncoder.Normalize).ToArray();
+        int[] truth = Enumerable.Range(0, items.Count).ToArray();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("speech → caption (top-1 of all)").AddColumn("accuracy");
+        for (int v = 0; v < allVoices.Length; v++)
+        {
+            int voice = v;
+            Tensor codes = encoder.EncodeFeatures(features.SelectMany(f => f[voice]).ToArray(), items.Count);
+            double accuracy = Retrieval.Accuracy(codes, textCodes, truth, (a, b) => normalized[a] == normalized[b]);
+            string label = allVoices[v] + (v == voices.Length ? " (held out)" : " (trained)");
+            metrics[$"speech_to_text_accuracy_{allVoices[v]}"] = accuracy;
+            table.AddRow(Markup.Escape(label), TrainCommand.F(accuracy, "F4"));
+        }
+
+        context.Console.Write(table);
+        var metadata = Metadata(commandLine, options, $"{datasetName}: {items.Count} captions spoken by {string.Join(", ", voices)} (espeak-ng {speech.Version})", metrics);
+        metadata["engram.text_encoder_sha256"] = text.WeightsHash ?? ModelWeights.ParameterHash(text);
+        encoder.Save(outPath, metadata);
+        return Finish(context, outPath, ModelWeights.ParameterHash(encoder), encoder.ParameterCount, encoder.CodeLength, "audio", commandLine, options, metadata, history, metrics, json);
+    }
+
+    private static List<DatasetItem> CaptionedItems(string datasetName, int max)
+    {
+        int limit = max > 0 ? max : int.MaxValue;
+        IDataset dataset = datasetName switch
+        {
+            "emoji" => EmojiDataset.Load(limit),
+            "fashion-mnist" => throw new ArgumentException("Fashion-MNIST's captions are its 10 class names, shared by thousands of images: contrastive training needs a caption per item. Use --dataset emoji or a folder with captions."),
+            _ when Directory.Exists(datasetName) => FolderDataset.Load(datasetName),
+            _ => throw new ArgumentException($"Unknown dataset '{datasetName}': use emoji or an existing folder of captioned PNG files."),
+        };
+        List<DatasetItem> items = dataset.Take(limit).ToList();
+        if (items.FirstOrDefault(i => i.Captions.Count == 0) is { } bare)
+        {
+            throw new ArgumentException($"Item {bare.Id} of {dataset.Name} has no caption; every item needs one (captions.csv or the PNG's Title).");
+        }
+
+        if (items.Count < 2)
+        {
+            throw new ArgumentException($"{dataset.Name} has {items.Count} captioned item(s); contrastive training needs at least 2.");
+        }
+
+        return items;
+    }
+
+    /// <summary>The first caption of each item, or every other distinct wording, with the item each belongs to.</summary>
+    private static (List<string> Captions, List<int> Truth) Wordings(List<DatasetItem> items, bool others)
+    {
+        var captions = new List<string>();
+        var truth = new List<int>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            string name = NgramTextEncoder.Normalize(items[i].Captions[0]);
+            IEnumerable<string> chosen = others
+                ? items[i].Captions.Skip(1).Where(c => NgramTextEncoder.Normalize(c.Replace('_', ' ')) != name).Distinct(StringComparer.Ordinal)
+                : [items[i].Captions[0]];
+            foreach (string c in chosen)
+            {
+                captions.Add(c);
+                truth.Add(i);
+            }
+        }
+
+        return (captions, truth);
+    }
+
+    /// <summary>Rows with byte-identical codes share a group (e.g. byte-identical emoji images).</summary>
+    private static int[] Groups(Tensor codes)
+    {
+        int d = codes.Shape[1];
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        var group = new int[codes.RowCount];
+        for (int i = 0; i < group.Length; i++)
+        {
+            string key = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(codes.Span.Slice(i * d, d)));
+            group[i] = first.TryGetValue(key, out int g) ? g : first[key] = i;
+        }
+
+        return group;
+    }
+
+    private static Dictionary<string, string> Metadata(string commandLine, TrainerOptions options, string data, Dictionary<string, double> metrics) =>
+        new(StringComparer.Ordinal)
+        {
+            ["engram.command"] = commandLine,
+            ["engram.seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["engram.data"] = data,
+            ["engram.metrics"] = System.Text.Json.JsonSerializer.Serialize(metrics),
+        };
+
+    private static int Finish(
+        CliContext context, string outPath, string hash, long parameters, int codeLength, string kind, string commandLine, TrainerOptions options,
+        Dictionary<string, string> metadata, TrainingHistory history, Dictionary<string, double> metrics, string? json)
+    {
+        context.Console.MarkupLine(Markup.Escape($"Wrote {outPath} (weights SHA-256 {hash[..16]}…)."));
+        if (json is not null)
+        {
+            JsonOutput.Write(json, new
+            {
+                encoder = kind,
+                command = commandLine,
+                seed = options.Seed,
+                data = metadata["engram.data"],
+                weights = outPath,
+                weights_sha256 = hash,
+                parameters,
+                code_length = codeLength,
+                epochs = history.Epochs.Select(e => new { epoch = e.Epoch, metrics = e.Metrics, seconds = e.Seconds, items_per_second = e.ItemsPerSecond }),
+                resumed_at_step = history.ResumedAtStep,
+                train_seconds = history.Seconds,
+                metrics,
+            }, context.Output);
+        }
+
+        return 0;
+    }
+}
