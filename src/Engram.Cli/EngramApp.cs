@@ -66,7 +66,7 @@ public static class EngramApp
     // and keeps its stack trace.
     private static bool IsUserError(Exception e) => e is ArgumentException or DataFormatException
         or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or NotSupportedException
-        or UnauthorizedAccessException or IOException;
+        or UnauthorizedAccessException or IOException or InvalidDataException;
 }
 
 /// <summary>Where a command writes: a Spectre console over the output writer, and the error writer.</summary>

@@ -46,6 +46,7 @@ internal static class TrainCommand
         var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay).", DefaultValueFactory = _ => 2e-3 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and noise: the same seed on the same machine gives the same weights.", DefaultValueFactory = _ => 1UL };
         var maxItems = new Option<int>("--max-items") { Description = "Train on at most this many items (0: all).", DefaultValueFactory = _ => 0 };
+        var testItems = new Option<int>("--test-items") { Description = "Image codecs: report on at most this many held-out images (0: all).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Weight file to write (safetensors). Default: DATASET-ENCODER.safetensors.", HelpName = "PATH" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: OUT.checkpoint). An interrupted run started again with the same settings resumes from it.", HelpName = "PATH" };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore an existing checkpoint and start from scratch." };
@@ -62,7 +63,7 @@ internal static class TrainCommand
             "  engram train text --image-codec emoji-autoencoder.safetensors --epochs 60 --out emoji-text.safetensors\n" +
             "  engram train audio --text-encoder emoji-text.safetensors --epochs 40 --out emoji-speech.safetensors")
         {
-            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, output, checkpoint, fresh, imageCodec, textEncoder, voices, heldOutVoice, json,
+            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, imageCodec, textEncoder, voices, heldOutVoice, json,
         };
         command.SetAction(parse =>
         {
@@ -94,7 +95,9 @@ internal static class TrainCommand
                     context, datasetName, max, parse.GetValue(textEncoder), parse.GetValue(voices)!, parse.GetValue(heldOutVoice)!, outPath, options, commandLine, parse.GetValue(json));
             }
 
-            var (train, test, config, source) = LoadImages(context, datasetName, kind, max);
+            int maxTest = parse.GetValue(testItems);
+            ArgumentOutOfRangeException.ThrowIfNegative(maxTest, "--test-items");
+            var (train, test, config, source) = LoadImages(context, datasetName, kind, max, maxTest > 0 ? maxTest : int.MaxValue);
             ConvImageCodec codec = ImageCodecs.Create(config, options.Seed);
             context.Console.MarkupLine(Markup.Escape(
                 $"Training {kind} ({codec.ParameterCount:N0} parameters, code length {codec.CodeLength}) on {train.RowCount:N0} {config.Shape} images from {source}: " +
@@ -187,14 +190,14 @@ internal static class TrainCommand
     }
 
     private static (Tensor Train, (Tensor Images, string Source) Test, ConvCodecConfig Config, string Source) LoadImages(
-        CliContext context, string datasetName, string kind, int max)
+        CliContext context, string datasetName, string kind, int max, int maxTest)
     {
         int limit = max > 0 ? max : int.MaxValue;
         if (datasetName == "fashion-mnist")
         {
             ConvCodecConfig config = ConvCodecConfig.FashionMnist(kind);
             IDataset train = FashionMnistDataset.Load(train: true, limit);
-            IDataset test = FashionMnistDataset.Load(train: false);
+            IDataset test = FashionMnistDataset.Load(train: false, maxTest);
             return (Load(context, train, config), (Load(context, test, config), $"Fashion-MNIST test, {test.Source}"), config, $"Fashion-MNIST train, {train.Source}");
         }
 
@@ -205,7 +208,8 @@ internal static class TrainCommand
         Tensor all = Load(context, items.Take(limit).ToList(), rgb);
 
         // No test split ships with these sets: the report is on the training images, and says so.
-        return (all, (all, $"{items.Name} training images (no held-out split)"), rgb, $"{items.Name}, {items.Source}");
+        Tensor report = maxTest >= all.RowCount ? all : Tensor.FromArray(all.Span[..(maxTest * rgb.Shape.Length)].ToArray(), maxTest, rgb.Shape.Length);
+        return (all, (report, $"{items.Name} training images (no held-out split)"), rgb, $"{items.Name}, {items.Source}");
     }
 
     internal static Tensor Load(CliContext context, IReadOnlyList<DatasetItem> items, ConvCodecConfig config) =>

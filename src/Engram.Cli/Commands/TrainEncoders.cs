@@ -23,8 +23,8 @@ internal static class TrainEncoders
             throw new ArgumentException("engram train text needs --image-codec PATH: the codes its captions are aligned with (train one with `engram train autoencoder --dataset emoji`).");
         }
 
-        ConvImageCodec codec = ImageCodecs.Load(codecPath);
         List<DatasetItem> items = CaptionedItems(datasetName, max);
+        ConvImageCodec codec = ImageCodecs.Load(codecPath);
         Tensor images = TrainCommand.Load(context, items, codec.Config);
         Tensor imageCodes = codec.Encode(images);
         IReadOnlyList<IReadOnlyList<string>> captions = items.Select(i => i.Captions).ToArray();

@@ -102,7 +102,13 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
         for (int i = 0; i < captions.Count; i++)
         {
             Span<float> row = features.Data.AsSpan(i * buckets, buckets);
-            string text = " " + Normalize(captions[i]) + " ";
+            string normalized = Normalize(captions[i]);
+            if (normalized.Length == 0)
+            {
+                continue; // an empty caption has no features: the zero vector
+            }
+
+            string text = " " + normalized + " ";
             for (int n = Config.MinN; n <= Config.MaxN; n++)
             {
                 for (int start = 0; start + n <= text.Length; start++)

@@ -12,7 +12,7 @@ public sealed class ImageCodecTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>A codec small enough to train in a test: 8×8 grey images, a 4×4 latent grid.</summary>
-    internal static ConvCodecConfig Tiny(string kind) => new()
+    public static ConvCodecConfig Tiny(string kind) => new()
     {
         Kind = kind,
         Channels = 1,

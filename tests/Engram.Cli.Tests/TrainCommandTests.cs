@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Engram.Encoders.Images;
+using Engram.Nn;
+
+namespace Engram.Cli.Tests;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Should_train_an_image_codec_write_its_weights_and_report_held_out_mse_and_ssim()
+    {
+        // Given
+        string weights = Path.Combine(_folder, "ae.safetensors"), json = Path.Combine(_folder, "ae.json");
+
+        // When
+        var (code, output, error) = CliRunner.Run(
+            "train", "autoencoder", "--max-items", "256", "--epochs", "1", "--batch-size", "64", "--test-items", "100", "--out", weights, "--json", json);
+
+        // Then a person sees what is trained, each epoch and the held-out scores
+        Assert.True(code == 0, error);
+        Assert.Contains("Training autoencoder (", output, StringComparison.Ordinal);
+        Assert.Contains("epoch 1/1: loss ", output, StringComparison.Ordinal);
+        Assert.Contains("Fashion-MNIST test", output, StringComparison.Ordinal);
+        Assert.Contains("SSIM", output, StringComparison.Ordinal);
+        JsonElement report = CliRunner.ReadJson(json);
+        Assert.Equal(100, report.GetProperty("test_images").GetInt32());
+        double mse = report.GetProperty("metrics").GetProperty("test_mse").GetDouble();
+        double ssim = report.GetProperty("metrics").GetProperty("test_ssim").GetDouble();
+        Assert.InRange(mse, 1e-4, 0.2);
+        Assert.InRange(ssim, -1, 1);
+        Assert.True(report.GetProperty("epochs")[0].GetProperty("metrics").GetProperty("loss").GetDouble() > 0);
+
+        // And the file is a codec whose metadata says how it was made
+        ConvImageCodec codec = ImageCodecs.Load(weights);
+        Assert.Equal(report.GetProperty("weights_sha256").GetString(), codec.WeightsHash);
+        var (_, metadata) = ModelWeights.Read(weights);
+        Assert.StartsWith("engram train autoencoder --max-items 256", metadata["engram.command"], StringComparison.Ordinal);
+        Assert.Equal("1", metadata["engram.seed"]);
+        Assert.Contains("test_ssim", metadata["engram.metrics"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_resume_from_the_checkpoint_when_the_same_command_runs_again()
+    {
+        string weights = Path.Combine(_folder, "vq.safetensors");
+        string[] args = ["train", "vq-vae", "--max-items", "128", "--epochs", "1", "--batch-size", "64", "--test-items", "20", "--out", weights];
+        var (first, _, error) = CliRunner.Run(args);
+        Assert.True(first == 0, error);
+        Assert.True(File.Exists(weights + ".checkpoint"));
+        string hash = ImageCodecs.Load(weights).WeightsHash!;
+
+        var (second, output, _) = CliRunner.Run(args);
+        Assert.Equal(0, second);
+        Assert.Contains($"Resumed from {weights}.checkpoint at step 2.", output, StringComparison.Ordinal);
+        Assert.Equal(hash, ImageCodecs.Load(weights).WeightsHash);
+
+        // --fresh starts again and, with the same seed, ends on the same weights
+        var (third, fresh, _) = CliRunner.Run([.. args, "--fresh"]);
+        Assert.Equal(0, third);
+        Assert.DoesNotContain("Resumed", fresh, StringComparison.Ordinal);
+        Assert.Equal(hash, ImageCodecs.Load(weights).WeightsHash);
+    }
+
+    [Fact]
+    public void Should_train_a_text_encoder_against_an_emoji_codec_and_report_caption_retrieval()
+    {
+        string codec = Path.Combine(_folder, "emoji-ae.safetensors"), text = Path.Combine(_folder, "text.safetensors"), json = Path.Combine(_folder, "text.json");
+        var (code, _, error) = CliRunner.Run("train", "autoencoder", "--dataset", "emoji", "--max-items", "64", "--epochs", "1", "--batch-size", "32", "--out", codec);
+        Assert.True(code == 0, error);
+
+        (code, string output, error) = CliRunner.Run("train", "text", "--image-codec", codec, "--max-items", "64", "--epochs", "3", "--batch-size", "32", "--out", text, "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("caption → image (top-1 of all)", output, StringComparison.Ordinal);
+        Assert.Contains("other wordings (short names)", output, StringComparison.Ordinal);
+        double accuracy = CliRunner.ReadJson(json).GetProperty("metrics").GetProperty("name_to_image_accuracy").GetDouble();
+        Assert.InRange(accuracy, 0, 1);
+        Assert.Equal("text", CliRunner.ReadJson(json).GetProperty("encoder").GetString());
+    }
+
+    [EspeakFact]
+    public void Should_train_a_speech_encoder_on_spoken_captions_and_report_a_held_out_voice()
+    {
+        string codec = Path.Combine(_folder, "e.safetensors"), text = Path.Combine(_folder, "t.safetensors"), speech = Path.Combine(_folder, "s.safetensors");
+        Assert.Equal(0, CliRunner.Run("train", "autoencoder", "--dataset", "emoji", "--max-items", "16", "--epochs", "1", "--batch-size", "16", "--out", codec).ExitCode);
+        Assert.Equal(0, CliRunner.Run("train", "text", "--image-codec", codec, "--max-items", "16", "--epochs", "2", "--batch-size", "16", "--out", text).ExitCode);
+
+        var (code, output, error) = CliRunner.Run("train", "audio", "--text-encoder", text, "--max-items", "16", "--epochs", "2", "--batch-size", "16", "--voices", "en-us", "--out", speech);
+        Assert.True(code == 0, error);
+        Assert.Contains("en-us (trained)", output, StringComparison.Ordinal);
+        Assert.Contains("en-gb+f2 (held out)", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(speech));
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "autoencoder", "--dataset", "no-such-set" }, "Unknown dataset 'no-such-set'")]
+    [InlineData(new[] { "train", "text" }, "engram train text needs --image-codec PATH")]
+    [InlineData(new[] { "train", "audio" }, "engram train audio needs --text-encoder PATH")]
+    [InlineData(new[] { "train", "text", "--dataset", "fashion-mnist", "--image-codec", "x" }, "Fashion-MNIST's captions are its 10 class names")]
+    [InlineData(new[] { "train", "text", "--dataset", "emoji", "--image-codec", "no-such.safetensors" }, "not found: no-such.safetensors")]
+    [InlineData(new[] { "train", "dvae", "--epochs", "0" }, "Epochs")]
+    [InlineData(new[] { "train", "dvae", "--out", "/no/such/folder/x.safetensors" }, "the folder /no/such/folder does not exist")]
+    public void Should_explain_what_is_wrong_and_exit_with_1(string[] args, string message)
+    {
+        var (code, _, error) = CliRunner.Run(args);
+        Assert.Equal(1, code);
+        Assert.Contains(message, error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Should_refuse_a_weight_file_of_the_wrong_kind_naming_it()
+    {
+        string codec = Path.Combine(_folder, "c.safetensors");
+        Assert.Equal(0, CliRunner.Run("train", "autoencoder", "--dataset", "emoji", "--max-items", "16", "--epochs", "1", "--batch-size", "16", "--out", codec).ExitCode);
+        var (code, _, error) = CliRunner.Run("train", "audio", "--text-encoder", codec, "--max-items", "4");
+        Assert.Equal(1, code);
+        Assert.Contains($"{codec} has no 'engram.text_encoder' metadata, so it is not an Engram text encoder", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_teaches_with_examples()
+    {
+        var (code, output, _) = CliRunner.Run("train", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("engram train autoencoder --dataset fashion-mnist", output, StringComparison.Ordinal);
+        Assert.Contains("resumes", output, StringComparison.Ordinal);
+        Assert.Contains("--image-codec", output, StringComparison.Ordinal);
+    }
+}
