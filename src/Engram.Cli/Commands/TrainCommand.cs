@@ -119,37 +119,11 @@ internal static class TrainCommand
             table.AddRow(Markup.Escape($"{report.Images:N0} ({test.Source})"), F(report.Mse, "F5"), F(report.Ssim, "F4"));
             context.Console.Write(table);
 
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["engram.command"] = commandLine,
-                ["engram.seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-                ["engram.data"] = $"{source}: {train.RowCount} training images",
-                ["engram.metrics"] = JsonSerializer.Serialize(metrics),
-            };
+            var metadata = TrainEncoders.Metadata(commandLine, options, $"{source}: {train.RowCount} training images", metrics);
             codec.Save(outPath, metadata);
-            context.Console.MarkupLine(Markup.Escape($"Wrote {outPath} (weights SHA-256 {codec.ParameterHash()[..16]}…)."));
-            if (parse.GetValue(json) is string jsonPath)
-            {
-                JsonOutput.Write(jsonPath, new
-                {
-                    encoder = kind,
-                    command = commandLine,
-                    seed = options.Seed,
-                    data = metadata["engram.data"],
-                    weights = outPath,
-                    weights_sha256 = codec.ParameterHash(),
-                    parameters = codec.ParameterCount,
-                    code_length = codec.CodeLength,
-                    epochs = history.Epochs.Select(e => new { epoch = e.Epoch, metrics = e.Metrics, seconds = e.Seconds, items_per_second = e.ItemsPerSecond }),
-                    resumed_at_step = history.ResumedAtStep,
-                    train_seconds = history.Seconds,
-                    test_images = report.Images,
-                    test_source = test.Source,
-                    metrics,
-                }, context.Output);
-            }
-
-            return 0;
+            return TrainEncoders.Finish(
+                context, outPath, codec.ParameterHash(), codec.ParameterCount, codec.CodeLength, kind, commandLine, options, metadata, history, metrics, parse.GetValue(json),
+                new Dictionary<string, object?>(StringComparer.Ordinal) { ["test_images"] = report.Images, ["test_source"] = test.Source });
         });
         return command;
     }

@@ -181,7 +181,41 @@ internal static class TrainEncoders
         return group;
     }
 
-    private static Dictionary<string, string> Metadata(string commandLine, TrainerOptions options, string data, Dictionary<string, double> metrics) =>
+    /// <summary>Says where the weights went and writes the run's JSON summary (the same fields for every encoder, plus <paramref name="extra"/>).</summary>
+    internal static int Finish(
+        CliContext context, string outPath, string hash, long parameters, int codeLength, string kind, string commandLine, TrainerOptions options,
+        Dictionary<string, string> metadata, TrainingHistory history, Dictionary<string, double> metrics, string? json, Dictionary<string, object?>? extra = null)
+    {
+        context.Console.MarkupLine(Markup.Escape($"Wrote {outPath} (weights SHA-256 {hash[..16]}…)."));
+        if (json is not null)
+        {
+            var summary = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["encoder"] = kind,
+                ["command"] = commandLine,
+                ["seed"] = options.Seed,
+                ["data"] = metadata["engram.data"],
+                ["weights"] = outPath,
+                ["weights_sha256"] = hash,
+                ["parameters"] = parameters,
+                ["code_length"] = codeLength,
+                ["epochs"] = history.Epochs.Select(e => new { epoch = e.Epoch, metrics = e.Metrics, seconds = e.Seconds, items_per_second = e.ItemsPerSecond }).ToArray(),
+                ["resumed_at_step"] = history.ResumedAtStep,
+                ["train_seconds"] = history.Seconds,
+                ["metrics"] = metrics,
+            };
+            foreach (var (key, value) in extra ?? [])
+            {
+                summary[key] = value;
+            }
+
+            JsonOutput.Write(json, summary, context.Output);
+        }
+
+        return 0;
+    }
+
+    internal static Dictionary<string, string> Metadata(string commandLine, TrainerOptions options, string data, Dictionary<string, double> metrics) =>
         new(StringComparer.Ordinal)
         {
             ["engram.command"] = commandLine,
@@ -189,31 +223,4 @@ internal static class TrainEncoders
             ["engram.data"] = data,
             ["engram.metrics"] = System.Text.Json.JsonSerializer.Serialize(metrics),
         };
-
-    private static int Finish(
-        CliContext context, string outPath, string hash, long parameters, int codeLength, string kind, string commandLine, TrainerOptions options,
-        Dictionary<string, string> metadata, TrainingHistory history, Dictionary<string, double> metrics, string? json)
-    {
-        context.Console.MarkupLine(Markup.Escape($"Wrote {outPath} (weights SHA-256 {hash[..16]}…)."));
-        if (json is not null)
-        {
-            JsonOutput.Write(json, new
-            {
-                encoder = kind,
-                command = commandLine,
-                seed = options.Seed,
-                data = metadata["engram.data"],
-                weights = outPath,
-                weights_sha256 = hash,
-                parameters,
-                code_length = codeLength,
-                epochs = history.Epochs.Select(e => new { epoch = e.Epoch, metrics = e.Metrics, seconds = e.Seconds, items_per_second = e.ItemsPerSecond }),
-                resumed_at_step = history.ResumedAtStep,
-                train_seconds = history.Seconds,
-                metrics,
-            }, context.Output);
-        }
-
-        return 0;
-    }
 }

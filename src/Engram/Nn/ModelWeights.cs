@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Engram.Data.Safetensors;
 using Engram.Nn.Layers;
 
@@ -25,6 +26,58 @@ public static class ModelWeights
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
+
+    /// <summary>
+    /// Saves a model with its architecture (<paramref name="config"/>, as snake_case JSON under
+    /// <paramref name="configKey"/>) and <see cref="ParameterHash"/> in the metadata, so that
+    /// <see cref="ReadModel"/> can rebuild it.
+    /// </summary>
+    public static void SaveModel<TConfig>(string path, Module module, string configKey, TConfig config, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [configKey] = JsonSerializer.Serialize(config, ConfigJson),
+            [HashKey] = ParameterHash(module),
+        };
+        Save(path, module, all);
+    }
+
+    /// <summary>
+    /// Reads a file written by <see cref="SaveModel"/>: the architecture (checked by
+    /// <paramref name="validate"/>), the parameters and the metadata. A file without the
+    /// architecture, or with one that does not validate, is refused naming the file and saying it is
+    /// not <paramref name="what"/> (e.g. "an Engram text encoder (make one with `engram train text`)").
+    /// </summary>
+    public static ModelFile<TConfig> ReadModel<TConfig>(string path, string configKey, string what, Action<TConfig> validate)
+    {
+        ArgumentNullException.ThrowIfNull(validate);
+        var (arrays, metadata) = Read(path);
+        if (!metadata.TryGetValue(configKey, out string? json))
+        {
+            throw new InvalidDataException($"{path} has no '{configKey}' metadata, so it is not {what}.");
+        }
+
+        TConfig config;
+        try
+        {
+            config = JsonSerializer.Deserialize<TConfig>(json, ConfigJson) ?? throw new JsonException("The configuration is null.");
+            validate(config);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: the '{configKey}' configuration is not valid: {e.Message}", e);
+        }
+
+        return new ModelFile<TConfig>(
+            config,
+            arrays.Where(p => !p.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            metadata,
+            metadata.GetValueOrDefault(HashKey));
+    }
+
+    /// <summary>Architectures are stored as snake_case JSON.</summary>
+    public static readonly JsonSerializerOptions ConfigJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Writes <paramref name="module"/>'s parameters (and any extra arrays) to <paramref name="path"/>.</summary>
     public static void Save(
@@ -87,3 +140,6 @@ public static class ModelWeights
         return metadata;
     }
 }
+
+/// <summary>A model file as <see cref="ModelWeights.ReadModel"/> reads it: architecture, parameters, metadata and weight hash.</summary>
+public sealed record ModelFile<TConfig>(TConfig Config, IReadOnlyDictionary<string, NdArray<float>> Parameters, IReadOnlyDictionary<string, string> Metadata, string? WeightsHash);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Engram.Data.Audio;
 using Engram.Nn;
 using Engram.Nn.Layers;
@@ -152,41 +151,17 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
     public override Variable<float> Forward(Variable<float> x) => Op.L2Normalize(_network.Forward(x));
 
     /// <summary>Saves the weights with the configuration in the metadata.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
-        {
-            [ConfigKey] = JsonSerializer.Serialize(Config, s_json),
-            [ModelWeights.HashKey] = ModelWeights.ParameterHash(this),
-        };
-        ModelWeights.Save(path, this, all);
-    }
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelWeights.SaveModel(path, this, ConfigKey, Config, metadata);
 
     /// <summary>Loads an encoder saved by <see cref="Save"/> (or <c>engram train audio</c>).</summary>
     public static SpeechEncoder Load(string path)
     {
-        var (arrays, metadata) = ModelWeights.Read(path);
-        if (!metadata.TryGetValue(ConfigKey, out string? json))
-        {
-            throw new InvalidDataException($"{path} has no '{ConfigKey}' metadata, so it is not an Engram speech encoder (make one with `engram train audio`).");
-        }
-
-        SpeechEncoderConfig config;
-        try
-        {
-            config = JsonSerializer.Deserialize<SpeechEncoderConfig>(json, s_json) ?? throw new JsonException("null");
-            config.Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException)
-        {
-            throw new InvalidDataException($"{path}: the speech encoder configuration is not valid: {e.Message}", e);
-        }
-
-        var encoder = new SpeechEncoder(config, new Rng(0));
-        encoder.LoadStateDict(arrays, path);
-        encoder.WeightsHash = metadata.GetValueOrDefault(ModelWeights.HashKey);
+        ModelFile<SpeechEncoderConfig> file = ModelWeights.ReadModel<SpeechEncoderConfig>(
+            path, ConfigKey, "an Engram speech encoder (make one with `engram train audio`)", c => c.Validate());
+        var encoder = new SpeechEncoder(file.Config, new Rng(0));
+        encoder.LoadStateDict(file.Parameters, path);
+        encoder.WeightsHash = file.WeightsHash;
         return encoder;
     }
-
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

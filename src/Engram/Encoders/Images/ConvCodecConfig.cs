@@ -77,12 +77,8 @@ public sealed record ConvCodecConfig
         ArgumentOutOfRangeException.ThrowIfLessThan(CodebookSize, 2);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
-
-    public static ConvCodecConfig FromJson(string json) =>
-        JsonSerializer.Deserialize<ConvCodecConfig>(json, s_json) ?? throw new JsonException("The codec configuration is null.");
-
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>The configuration as weight files store it.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Nn.ModelWeights.ConfigJson);
 
     /// <summary>The default for 28×28 grey Fashion-MNIST: 28 → 14 → 7, a 7×7 latent grid.</summary>
     public static ConvCodecConfig FashionMnist(string kind) => new()

@@ -116,15 +116,8 @@ public abstract class ConvImageCodec : Module, IImageCodec
     /// Saves the weights with the architecture in the metadata, so <see cref="ImageCodecs.Load"/>
     /// can rebuild the codec; extra metadata (the training command, metrics) is stored beside it.
     /// </summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, NdArray<float>>? extra = null)
-    {
-        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
-        {
-            [ConfigKey] = Config.ToJson(),
-            [ModelWeights.HashKey] = ParameterHash(),
-        };
-        ModelWeights.Save(path, this, all, extra);
-    }
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelWeights.SaveModel(path, this, ConfigKey, Config, metadata);
 
     /// <summary>A SHA-256 over every parameter's name, shape and bytes: identifies the trained weights.</summary>
     public string ParameterHash() => ModelWeights.ParameterHash(this);

@@ -28,29 +28,11 @@ public static class ImageCodecs
     /// </summary>
     public static ConvImageCodec Load(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        var (arrays, metadata) = ModelWeights.Read(path);
-        if (!metadata.TryGetValue(ConvImageCodec.ConfigKey, out string? json))
-        {
-            throw new InvalidDataException(
-                $"{path} has no '{ConvImageCodec.ConfigKey}' metadata, so it is not an Engram image codec (make one with `engram train autoencoder|vq-vae|dvae`).");
-        }
-
-        ConvCodecConfig config;
-        try
-        {
-            config = ConvCodecConfig.FromJson(json);
-            config.Validate();
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
-        {
-            throw new InvalidDataException($"{path}: the codec configuration is not valid: {e.Message}", e);
-        }
-
-        ConvImageCodec codec = Create(config, 0);
-        codec.LoadStateDict(arrays.Where(p => !p.Key.StartsWith("optimizer.", StringComparison.Ordinal))
-            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), path);
-        codec.WeightsHash = metadata.GetValueOrDefault(ModelWeights.HashKey);
+        ModelFile<ConvCodecConfig> file = ModelWeights.ReadModel<ConvCodecConfig>(
+            path, ConvImageCodec.ConfigKey, "an Engram image codec (make one with `engram train autoencoder|vq-vae|dvae`)", c => c.Validate());
+        ConvImageCodec codec = Create(file.Config, 0);
+        codec.LoadStateDict(file.Parameters, path);
+        codec.WeightsHash = file.WeightsHash;
         return codec;
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Engram.Nn;
 using Engram.Nn.Layers;
 
@@ -171,39 +170,17 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
     public override Variable<float> Forward(Variable<float> x) => Op.L2Normalize(_output.Forward(Op.Gelu(_hidden.Forward(x))));
 
     /// <summary>Saves the weights with the configuration in the metadata.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
-        {
-            [ConfigKey] = JsonSerializer.Serialize(Config, s_json),
-            [ModelWeights.HashKey] = ModelWeights.ParameterHash(this),
-        };
-        ModelWeights.Save(path, this, all);
-    }
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelWeights.SaveModel(path, this, ConfigKey, Config, metadata);
 
     /// <summary>Loads an encoder saved by <see cref="Save"/> (or <c>engram train text</c>).</summary>
     public static NgramTextEncoder Load(string path)
     {
-        var (arrays, metadata) = ModelWeights.Read(path);
-        if (!metadata.TryGetValue(ConfigKey, out string? json))
-        {
-            throw new InvalidDataException($"{path} has no '{ConfigKey}' metadata, so it is not an Engram text encoder (make one with `engram train text`).");
-        }
-
-        NgramTextConfig config;
-        try
-        {
-            config = JsonSerializer.Deserialize<NgramTextConfig>(json, s_json) ?? throw new JsonException("null");
-            config.Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException)
-        {
-            throw new InvalidDataException($"{path}: the text encoder configuration is not valid: {e.Message}", e);
-        }
-
-        var encoder = new NgramTextEncoder(config, new Rng(0));
-        encoder.LoadStateDict(arrays, path);
-        encoder.WeightsHash = metadata.GetValueOrDefault(ModelWeights.HashKey);
+        ModelFile<NgramTextConfig> file = ModelWeights.ReadModel<NgramTextConfig>(
+            path, ConfigKey, "an Engram text encoder (make one with `engram train text`)", c => c.Validate());
+        var encoder = new NgramTextEncoder(file.Config, new Rng(0));
+        encoder.LoadStateDict(file.Parameters, path);
+        encoder.WeightsHash = file.WeightsHash;
         return encoder;
     }
 
@@ -221,8 +198,6 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
         h ^= h >> 12;
         return (int)(h % (uint)Config.Buckets);
     }
-
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>A one-line description of the architecture.</summary>
     public static string Describe(NgramTextConfig config) => string.Create(CultureInfo.InvariantCulture, $"{config.MinN}–{config.MaxN}-grams in {config.Buckets} buckets → {config.Hidden} → {config.Dimension}");

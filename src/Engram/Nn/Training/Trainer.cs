@@ -72,7 +72,7 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps
 /// <summary>The mean of each reported figure over one epoch, and how long it took.</summary>
 public sealed record EpochSummary(int Epoch, IReadOnlyDictionary<string, double> Metrics, double Seconds, double ItemsPerSecond);
 
-/// <summary>What a run did: its epochs (those run in this process), where it started, and the total time.</summary>
+/// <summary>What a run did: every finished epoch (with those before a resume), where this process started, and its time.</summary>
 public sealed record TrainingHistory(IReadOnlyList<EpochSummary> Epochs, long ResumedAtStep, double Seconds);
 
 /// <summary>
@@ -111,13 +111,13 @@ public static class Trainer
         var schedule = LearningRateSchedule.WarmupCosine(options.LearningRate, Math.Min(options.WarmupSteps, totalSteps / 10), totalSteps, options.LearningRate * 0.02);
 
         long globalStep = 0;
+        var epochs = new List<EpochSummary>();
         if (options.Resume && options.CheckpointPath is { } checkpoint && File.Exists(checkpoint))
         {
-            globalStep = LoadCheckpoint(checkpoint, model, optimizer, itemCount, batch, options.Seed);
+            globalStep = LoadCheckpoint(checkpoint, model, optimizer, itemCount, batch, options.Seed, epochs);
         }
 
         long resumedAt = globalStep;
-        var epochs = new List<EpochSummary>();
         var total = Stopwatch.StartNew();
         for (int epoch = (int)(globalStep / stepsPerEpoch); epoch < options.Epochs; epoch++)
         {
@@ -164,18 +164,21 @@ public static class Trainer
                     TimeSpan.FromSeconds((totalSteps - globalStep) * batch / Math.Max(rate, 1e-9))));
 
                 bool epochEnd = step + 1 == stepsPerEpoch;
+                if (epochEnd)
+                {
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    epochs.Add(new EpochSummary(
+                        epoch + 1,
+                        sums.ToDictionary(p => p.Key, p => p.Value / Math.Max(counted, 1), StringComparer.Ordinal),
+                        seconds,
+                        counted * batch / Math.Max(seconds, 1e-9)));
+                }
+
                 if (options.CheckpointPath is { } path && (epochEnd || globalStep % options.CheckpointEvery == 0))
                 {
-                    SaveCheckpoint(path, model, optimizer, globalStep, itemCount, batch, options.Seed);
+                    SaveCheckpoint(path, model, optimizer, globalStep, itemCount, batch, options.Seed, epochs);
                 }
             }
-
-            double seconds = clock.Elapsed.TotalSeconds;
-            epochs.Add(new EpochSummary(
-                epoch + 1,
-                sums.ToDictionary(p => p.Key, p => p.Value / Math.Max(counted, 1), StringComparer.Ordinal),
-                seconds,
-                counted * batch / Math.Max(seconds, 1e-9)));
         }
 
         return new TrainingHistory(epochs, resumedAt, total.Elapsed.TotalSeconds);
@@ -190,16 +193,16 @@ public static class Trainer
         return z ^ (z >> 31);
     }
 
-    private static void SaveCheckpoint(string path, Module model, AdamW optimizer, long globalStep, int items, int batch, ulong seed)
+    private static void SaveCheckpoint(string path, Module model, AdamW optimizer, long globalStep, int items, int batch, ulong seed, List<EpochSummary> epochs)
     {
         var position = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [PositionKey] = JsonSerializer.Serialize(new Position(globalStep, items, batch, seed.ToString(CultureInfo.InvariantCulture))),
+            [PositionKey] = JsonSerializer.Serialize(new Position(globalStep, items, batch, seed.ToString(CultureInfo.InvariantCulture), epochs)),
         };
         ModelWeights.Save(path, model, position, optimizer.ExportState());
     }
 
-    private static long LoadCheckpoint(string path, Module model, AdamW optimizer, int items, int batch, ulong seed)
+    private static long LoadCheckpoint(string path, Module model, AdamW optimizer, int items, int batch, ulong seed, List<EpochSummary> epochs)
     {
         var (arrays, metadata) = ModelWeights.Read(path);
         if (!metadata.TryGetValue(PositionKey, out string? json) || JsonSerializer.Deserialize<Position>(json) is not { } position)
@@ -217,8 +220,10 @@ public static class Trainer
 
         model.LoadStateDict(arrays.Where(p => !p.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), path);
         optimizer.ImportState(arrays.Where(p => p.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), path);
+        epochs.AddRange(position.Epochs ?? []);
         return position.GlobalStep;
     }
 
-    private sealed record Position(long GlobalStep, int Items, int Batch, string Seed);
+    /// <summary>Where a checkpoint stands, and the epochs finished before it (so a resumed run reports them all).</summary>
+    private sealed record Position(long GlobalStep, int Items, int Batch, string Seed, IReadOnlyList<EpochSummary>? Epochs);
 }

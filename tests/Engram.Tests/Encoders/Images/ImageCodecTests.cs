@@ -159,6 +159,7 @@ public sealed class ImageCodecTests : IDisposable
         ConvImageCodec resumed = ImageCodecs.Create(Tiny("dvae"), resumable.Seed);
         TrainingHistory history = ImageCodecTraining.Train(resumed, images, resumable);
         Assert.Equal(8, history.ResumedAtStep);
+        Assert.Equal([1, 2, 3], history.Epochs.Select(e => e.Epoch));
         Assert.Equal(first, resumed.ParameterHash());
 
         // A different seed gives different weights.
