@@ -81,6 +81,37 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("text", CliRunner.ReadJson(json).GetProperty("encoder").GetString());
     }
 
+    [Fact]
+    public void Should_train_on_a_folder_of_pngs_captioned_by_their_title()
+    {
+        // Given eight 16×16 PNGs, each a bar at another height, captioned only by a tEXt Title
+        string folder = Directory.CreateDirectory(Path.Combine(_folder, "mine")).FullName;
+        for (int i = 0; i < 8; i++)
+        {
+            var image = new Engram.Data.Images.Image(16, 16, Engram.Data.Images.PixelLayout.Rgb);
+            for (int x = 0; x < 16 * 3; x++)
+            {
+                image.Pixels[(i * 2 * 16 * 3) + x] = 1f;
+            }
+
+            Engram.Data.Png.PngEncoder.Save(Path.Combine(folder, $"bar{i}.png"), image, new Dictionary<string, string> { ["Title"] = $"bar number {i}" });
+        }
+
+        // When an image codec and then a text encoder are trained on the folder
+        string codec = Path.Combine(_folder, "mine-ae.safetensors"), json = Path.Combine(_folder, "mine-text.json");
+        var (code, output, error) = CliRunner.Run("train", "autoencoder", "--dataset", folder, "--epochs", "2", "--batch-size", "4", "--out", codec);
+        Assert.True(code == 0, error);
+        Assert.Contains("8 32×32×3 images", output, StringComparison.Ordinal);
+        (code, output, error) = CliRunner.Run("train", "text", "--dataset", folder, "--image-codec", codec, "--epochs", "2", "--batch-size", "4", "--out", Path.Combine(_folder, "t.safetensors"), "--json", json);
+
+        // Then the report has the names and no other wordings, since each image has one caption
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("other wordings", output, StringComparison.Ordinal);
+        JsonElement metrics = CliRunner.ReadJson(json).GetProperty("metrics");
+        Assert.True(metrics.TryGetProperty("name_to_image_accuracy", out _));
+        Assert.False(metrics.TryGetProperty("other_wording_to_image_accuracy", out _));
+    }
+
     [EspeakFact]
     public void Should_train_a_speech_encoder_on_spoken_captions_and_report_a_held_out_voice()
     {

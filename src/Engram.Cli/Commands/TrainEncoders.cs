@@ -41,15 +41,16 @@ internal static class TrainEncoders
         var (names, nameTruth) = Wordings(items, others: false);
         var (others, otherTruth) = Wordings(items, others: true);
         double nameAccuracy = Retrieval.Accuracy(encoder.Encode(names), targets, nameTruth, (a, b) => group[a] == group[b]);
-        double otherAccuracy = others.Count == 0 ? double.NaN : Retrieval.Accuracy(encoder.Encode(others), targets, otherTruth, (a, b) => group[a] == group[b]);
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
-        {
-            ["name_to_image_accuracy"] = nameAccuracy,
-            ["other_wording_to_image_accuracy"] = otherAccuracy,
-        };
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["name_to_image_accuracy"] = nameAccuracy };
         var table = new Table().Border(TableBorder.Rounded).AddColumn("caption → image (top-1 of all)").AddColumn("queries").AddColumn("accuracy");
         table.AddRow("name", names.Count.ToString("N0", CultureInfo.InvariantCulture), TrainCommand.F(nameAccuracy, "F4"));
-        table.AddRow("other wordings (short names)", others.Count.ToString("N0", CultureInfo.InvariantCulture), TrainCommand.F(otherAccuracy, "F4"));
+        if (others.Count > 0)
+        {
+            // Only items with more than one caption have other wordings (the emoji's short names).
+            double otherAccuracy = Retrieval.Accuracy(encoder.Encode(others), targets, otherTruth, (a, b) => group[a] == group[b]);
+            metrics["other_wording_to_image_accuracy"] = otherAccuracy;
+            table.AddRow("other wordings (short names)", others.Count.ToString("N0", CultureInfo.InvariantCulture), TrainCommand.F(otherAccuracy, "F4"));
+        }
         context.Console.Write(table);
 
         var metadata = Metadata(commandLine, options, $"{datasetName}: {items.Count} items", metrics);
