@@ -84,7 +84,8 @@ internal static class TrainEncoders
         {
             int done = 0;
             var result = new float[items.Count][][];
-            Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = token }, i =>
+            // One espeak-ng process per core: more would only block thread-pool threads on processes.
+            Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
                 result[i] = allVoices.Select(v => encoder.Features(speech.Speak(names[i], v))).ToArray();
                 progress.Report(Interlocked.Add(ref done, allVoices.Length));
