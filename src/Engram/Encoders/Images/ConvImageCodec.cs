@@ -122,17 +122,10 @@ public abstract class ConvImageCodec : Module, IImageCodec
     /// <summary>A SHA-256 over every parameter's name, shape and bytes: identifies the trained weights.</summary>
     public string ParameterHash() => ModelWeights.ParameterHash(this);
 
-    /// <summary>Reconstructs a batch [N, C, H, W] the way <c>Decode(Encode(x))</c> does.</summary>
-    public NdArray<float> Reconstruct(NdArray<float> images)
-    {
-        using (GradMode.NoGrad())
-        {
-            NdArray<float> code = CodeFromLatent(Encoder.Forward(new Variable<float>(images)).Value);
-            return Decoder.Forward(DecoderInput(new Variable<float>(code))).Value;
-        }
-    }
-
-    /// <summary>Not used directly: codecs encode with <see cref="Encode"/> and train with <see cref="Loss"/>.</summary>
+    /// <summary>
+    /// A batch [N, C, H, W] through the code and back, as <c>Decode(Encode(x))</c>; the code is not
+    /// differentiable (train with <see cref="Loss"/>).
+    /// </summary>
     public override Variable<float> Forward(Variable<float> x) => Decoder.Forward(DecoderInput(new Variable<float>(CodeFromLatent(Encoder.Forward(x).Value))));
 
     /// <summary>The encoder's output grid [N, head, h, w] → codes [N, CodeLength].</summary>
