@@ -52,13 +52,16 @@ public static class EngramApp
             "  engram bench gemm --size 2048 --json gemm.json\n" +
             "  engram bench recall --n 60000 --dim 784 --queries 1000\n" +
             "  engram data info\n" +
-            "  engram data check ~/my-images");
+            "  engram data check ~/my-images\n" +
+            "  engram train autoencoder --dataset fashion-mnist --epochs 2 --out fmnist-autoencoder.safetensors\n" +
+            "  engram eval compare original.png recalled.png");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(RecallCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(EvalCommand.Create(context));
         return root;
     }
 
