@@ -34,7 +34,8 @@ internal static class CommonOptions
         "full" => CueMode.Full,
         "clamped" => CueMode.Clamped,
         "masked" => CueMode.Masked,
-        _ => throw new ArgumentException($"Unknown cue mode '{name}'; use full, clamped or masked."),
+        "masked-free" => CueMode.MaskedFree,
+        _ => throw new ArgumentException($"Unknown cue mode '{name}'; use full, clamped, masked or masked-free."),
     };
 
     public static UpdateRule ParseUpdateRule(string name) => name switch

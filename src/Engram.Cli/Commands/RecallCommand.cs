@@ -46,9 +46,9 @@ internal static class RecallCommand
         var cueMode = new Option<string>("--cue-mode")
         {
             Description = "full: hidden pixels are zeros that take part in the similarity (the paper's protocol); " +
-                "clamped: as full, visible pixels reset to the cue after each step; masked: similarity over visible pixels only.",
+                "clamped: as full, visible pixels reset to the cue after each step; masked: similarity over visible pixels only, which stay clamped; masked-free: similarity over visible pixels only, nothing clamped.",
             DefaultValueFactory = _ => "full",
-        }.AcceptOnlyFromAmong("full", "clamped", "masked");
+        }.AcceptOnlyFromAmong("full", "clamped", "masked", "masked-free");
         var update = new Option<string>("--update")
         {
             Description = "fixed-point (v ← Xᵀp) or gradient (v ← v − (Δt/τ)∇E).",

@@ -121,11 +121,13 @@ public sealed class HopfieldEncodingNetwork
     /// Recalls Q items from cues of some of the slots (codes [Q, length] by slot name); the other
     /// slots start at zero and are marked unobserved, so that cue mode Masked compares only the
     /// given slots and Full lets the zeros take part, as the paper did. <paramref name="targets"/>,
-    /// when given, are the items the cues should recall.
+    /// when given, are the items the cues should recall. <paramref name="masks"/> may say, per cue
+    /// slot, which of its components are observed ([1, length] shared or [Q, length]; default all):
+    /// for example <see cref="Encoders.Images.ConvImageCodec.CodeMask"/> of an occluded image.
     /// </summary>
     public HenRecall Recall(
         IReadOnlyDictionary<string, Tensor> cues, IReadOnlyList<int>? targets = null, RecallOptions? options = null,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, Tensor>? masks = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cues);
         if (cues.Count == 0)
@@ -135,7 +137,8 @@ public sealed class HopfieldEncodingNetwork
 
         int q = cues.First().Value.RowCount;
         var state = new Tensor(q, Layout.Length);
-        var mask = new Tensor(1, Layout.Length);
+        bool perCue = masks?.Values.Any(m => m.RowCount > 1) == true;
+        var mask = new Tensor(perCue ? q : 1, Layout.Length);
         Span<float> data = state.Span;
         foreach (var (name, codes) in cues)
         {
@@ -153,7 +156,30 @@ public sealed class HopfieldEncodingNetwork
                 System.Numerics.Tensors.TensorPrimitives.Multiply(codes.Span.Slice(i * slot.Length, slot.Length), scale, data.Slice((i * Layout.Length) + slot.Offset, slot.Length));
             }
 
-            mask.Span.Slice(slot.Offset, slot.Length).Fill(1f);
+            Tensor? slotMask = masks?.GetValueOrDefault(name);
+            if (slotMask is not null && (slotMask.Rank != 2 || slotMask.Shape[1] != slot.Length || (slotMask.RowCount != 1 && slotMask.RowCount != q)))
+            {
+                throw new ArgumentException(
+                    $"The '{name}' mask must be [1, {slot.Length}] or [{q}, {slot.Length}]; got [{string.Join(", ", slotMask.Shape.ToArray())}].", nameof(masks));
+            }
+
+            for (int i = 0; i < mask.RowCount; i++)
+            {
+                Span<float> row = mask.Span.Slice((i * Layout.Length) + slot.Offset, slot.Length);
+                if (slotMask is null)
+                {
+                    row.Fill(1f);
+                }
+                else
+                {
+                    slotMask.Span.Slice((slotMask.RowCount == 1 ? 0 : i) * slot.Length, slot.Length).CopyTo(row);
+                }
+            }
+        }
+
+        if (masks?.Keys.FirstOrDefault(k => !cues.ContainsKey(k)) is { } stray)
+        {
+            throw new ArgumentException($"A mask is given for slot '{stray}', which the cue does not have.", nameof(masks));
         }
 
         HopfieldMemory memory = options is null ? Memory : Memory.WithOptions(options);

@@ -17,4 +17,13 @@ public enum CueMode
     /// network over the observed coordinates whose read-out <c>Xᵀp</c> fills in the rest.
     /// </summary>
     Masked,
+
+    /// <summary>
+    /// The similarity uses observed components only, and nothing is clamped: the cue starts the
+    /// state and chooses which memories compete, then every component moves to the read-out. For
+    /// cues that are estimates themselves, such as an encoder's code of an occluded image, whose
+    /// observed part should not be held fixed. Over the observed coordinates this is the plain
+    /// fixed-point dynamics, so the (observed) energy never increases.
+    /// </summary>
+    MaskedFree,
 }

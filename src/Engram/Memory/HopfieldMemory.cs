@@ -36,7 +36,7 @@ public sealed class HopfieldMemory
     /// <summary>The same stored patterns under other settings.</summary>
     public HopfieldMemory WithOptions(RecallOptions options) => new(Bank, options, _gemm);
 
-    private bool MaskedSimilarity => Options.CueMode == CueMode.Masked;
+    private bool MaskedSimilarity => Options.CueMode is CueMode.Masked or CueMode.MaskedFree;
 
     /// <summary>
     /// Recalls from one cue. <paramref name="mask"/> (1 = observed, 0 = missing; empty = all observed)
@@ -85,7 +85,7 @@ public sealed class HopfieldMemory
         if (Options.CueMode != CueMode.Full && masks is null)
         {
             throw new ArgumentException(
-                $"Cue mode {Options.CueMode} clamps the observed components, so it needs an observation mask; " +
+                $"Cue mode {Options.CueMode} needs to know which components are observed, so it needs an observation mask; " +
                 "pass masks, or use cue mode Full.", nameof(masks));
         }
 
@@ -197,7 +197,7 @@ public sealed class HopfieldMemory
         int q0, int count, RecallResult[] results, CancellationToken cancellationToken)
     {
         int k = Bank.Dimension;
-        bool clamp = Options.CueMode != CueMode.Full;
+        bool clamp = Options.CueMode is CueMode.Clamped or CueMode.Masked;
         bool maskedSimilarity = MaskedSimilarity && masks is not null;
 
         // The cue with its missing components zeroed is both v₀ and what clamping resets to.

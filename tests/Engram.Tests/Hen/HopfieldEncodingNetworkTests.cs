@@ -93,6 +93,64 @@ public sealed class HopfieldEncodingNetworkTests
     }
 
     [Fact]
+    public void A_slot_mask_limits_the_similarity_to_the_observed_components_and_masked_free_lets_them_move()
+    {
+        // Given item 0 = [1, 0, 0, 0] and item 1 = [0, 1, 5, 5], and a cue whose observed half points at item 0
+        var codes = Tensor.FromArray([1f, 0f, 0f, 0f, 0f, 1f, 5f, 5f], 2, 4);
+        var hen = HopfieldEncodingNetwork.Store([new SlotCodes("image", codes)]);
+        var cue = new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray([0.9f, 0.1f, 5f, 5f], 1, 4) };
+        var options = new RecallOptions { Beta = 1000f, Similarity = Similarity.L2, CueMode = CueMode.MaskedFree };
+
+        // When recalled with only the first two components observed, and with all
+        HenRecall masked = hen.Recall(cue, [0], options, new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray([1f, 1f, 0f, 0f], 1, 4) });
+        HenRecall whole = hen.Recall(cue, [0], options);
+
+        // Then the mask decides, and the state settles on item 0 itself (nothing was clamped)
+        Assert.Equal(0, masked.Results[0].Nearest);
+        Assert.False(masked.Results[0].Metastable);
+        Support.Tolerance.AllClose([1, 0, 0, 0], masked.SlotState("image").Span, 0, 1e-4, "state");
+        Assert.Equal(1, whole.Results[0].Nearest);
+
+        // And masks of the wrong shape, or for a slot the cue lacks, are refused
+        var e = Assert.Throws<ArgumentException>(() => hen.Recall(cue, masks: new Dictionary<string, Tensor> { ["image"] = new Tensor(1, 3) }));
+        Assert.Contains("The 'image' mask must be [1, 4] or [1, 4]; got [1, 3]", e.Message, StringComparison.Ordinal);
+        var two = HopfieldEncodingNetwork.Store([new SlotCodes("image", codes), new SlotCodes("text", codes)]);
+        e = Assert.Throws<ArgumentException>(() => two.Recall(cue, masks: new Dictionary<string, Tensor> { ["text"] = new Tensor(1, 4) }));
+        Assert.Contains("mask is given for slot 'text', which the cue does not have", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Occluded_fashion_mnist_images_recall_their_items_through_the_autoencoder_and_a_code_mask()
+    {
+        // Given the 500 shipped test images stored as the shipped autoencoder's codes
+        ConvImageCodec codec = ImageCodecs.Load(Model("fmnist-autoencoder.safetensors"));
+        IdxData test = IdxFile.Read(Path.Combine(FashionMnist.ShippedDirectory()!, "t10k-images-idx3-ubyte.gz"), scale: 1.0 / 255);
+        Tensor images = test.Items.Reshape(test.Count, 784);
+        var hen = HopfieldEncodingNetwork.Store([new SlotCodes("image", codec.Encode(images))]);
+
+        // When each is recalled from the code of its top half, comparing only the latent rows the visible pixels determine
+        Tensor occluded = images.Clone();
+        var pixels = new float[784];
+        pixels.AsSpan(0, 14 * 28).Fill(1f);
+        for (int i = 0; i < test.Count; i++)
+        {
+            occluded.Span.Slice((i * 784) + (14 * 28), 14 * 28).Clear();
+        }
+
+        float[] codeMask = codec.CodeMask(pixels);
+        var options = new RecallOptions { Beta = 1000f, Similarity = Similarity.L2, CueMode = CueMode.MaskedFree };
+        HenRecall recall = hen.Recall(
+            new Dictionary<string, Tensor> { ["image"] = codec.Encode(occluded) }, Enumerable.Range(0, test.Count).ToArray(), options,
+            new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray(codeMask, 1, codeMask.Length) });
+
+        // Then nearly all come back as stored patterns (measured when written: accuracy 0.9940, metastable 0); without the mask almost none do
+        Assert.Equal(3 * 4 * 7, codeMask.Count(v => v == 1f));
+        Assert.True(recall.Accuracy >= 0.98 && recall.MetastableFraction <= 0.01, $"accuracy {recall.Accuracy:F4}, metastable {recall.MetastableFraction:F4}");
+        HenRecall unmasked = hen.Recall(new Dictionary<string, Tensor> { ["image"] = codec.Encode(occluded) }, Enumerable.Range(0, test.Count).ToArray(), options with { CueMode = CueMode.Full });
+        Assert.True(unmasked.Accuracy < 0.2, $"without the code mask: accuracy {unmasked.Accuracy:F4}");
+    }
+
+    [Fact]
     public void Should_refuse_unknown_slots_and_cues_of_the_wrong_shape()
     {
         var hen = HopfieldEncodingNetwork.Store([new SlotCodes("image", Random(4, 6, 1)), new SlotCodes("text", Random(4, 3, 2))]);

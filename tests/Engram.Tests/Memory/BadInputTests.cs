@@ -120,12 +120,13 @@ public sealed class BadInputTests
     [Theory]
     [InlineData(CueMode.Clamped)]
     [InlineData(CueMode.Masked)]
-    public void Should_reject_a_clamping_cue_mode_without_a_mask(CueMode mode)
+    [InlineData(CueMode.MaskedFree)]
+    public void Should_reject_a_partial_cue_mode_without_a_mask(CueMode mode)
     {
         var memory = new HopfieldMemory(s_bank, new RecallOptions { CueMode = mode });
         var e = Assert.Throws<ArgumentException>(() => memory.Recall(new float[4]));
         Assert.Equal("masks", e.ParamName);
-        Assert.Contains($"Cue mode {mode} clamps the observed components, so it needs an observation mask", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"Cue mode {mode} needs to know which components are observed, so it needs an observation mask", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

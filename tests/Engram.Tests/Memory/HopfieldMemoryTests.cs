@@ -73,6 +73,8 @@ public sealed class HopfieldMemoryTests
     [InlineData(Similarity.L2, CueMode.Full)]
     [InlineData(Similarity.Dot, CueMode.Clamped)]
     [InlineData(Similarity.L2, CueMode.Clamped)]
+    [InlineData(Similarity.Dot, CueMode.MaskedFree)]
+    [InlineData(Similarity.L2, CueMode.MaskedFree)]
     public void Should_never_increase_the_energy_under_the_fixed_point_update(Similarity similarity, CueMode mode)
     {
         for (int seed = 0; seed < 30; seed++)

@@ -122,8 +122,8 @@ internal sealed class ReferenceHopfield
     {
         double[]? m = mask?.Select(f => (double)f).ToArray();
         double[] c = cue.Select((f, j) => f * Observed(m, j)).ToArray();
-        double[]? simMask = _options.CueMode == CueMode.Masked ? m : null;
-        bool clamp = _options.CueMode != CueMode.Full;
+        double[]? simMask = _options.CueMode is CueMode.Masked or CueMode.MaskedFree ? m : null;
+        bool clamp = _options.CueMode is CueMode.Clamped or CueMode.Masked;
         double[] v = (double[])c.Clone();
         var energies = new List<double>();
         int steps = 0;

@@ -123,6 +123,56 @@ public abstract class ConvImageCodec : Module, IImageCodec
     public string ParameterHash() => ModelWeights.ParameterHash(this);
 
     /// <summary>
+    /// The observation mask of a code, given the observation mask of its image (one value per sample,
+    /// [C·H·W] interleaved as the images, 1 = observed): a latent position counts as observed when at
+    /// least <paramref name="minObserved"/> of the pixels of the cell it sits on are observed (every
+    /// one by default), and all of that position's code components share its value. With cue mode
+    /// MaskedFree, recall then compares only the part of the code that the visible pixels determine.
+    /// </summary>
+    public float[] CodeMask(ReadOnlySpan<float> pixelMask, double minObserved = 1.0)
+    {
+        if (pixelMask.Length != Shape.Length)
+        {
+            throw new ArgumentException($"A pixel mask for {Shape} images has {Shape.Length} values; got {pixelMask.Length}.", nameof(pixelMask));
+        }
+
+        var (h, w) = Config.LatentGrid;
+        int cellH = Shape.Height / h, cellW = Shape.Width / w, perPosition = CodeLength / GridPositions;
+        var mask = new float[CodeLength];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                double observed = 0;
+                for (int py = y * cellH; py < (y + 1) * cellH; py++)
+                {
+                    for (int px = x * cellW; px < (x + 1) * cellW; px++)
+                    {
+                        for (int c = 0; c < Shape.Channels; c++)
+                        {
+                            observed += pixelMask[(((py * Shape.Width) + px) * Shape.Channels) + c] != 0 ? 1 : 0;
+                        }
+                    }
+                }
+
+                if (observed >= minObserved * cellH * cellW * Shape.Channels)
+                {
+                    int position = (y * w) + x;
+                    for (int j = 0; j < perPosition; j++)
+                    {
+                        mask[TokenMajor ? (position * perPosition) + j : (j * GridPositions) + position] = 1f;
+                    }
+                }
+            }
+        }
+
+        return mask;
+    }
+
+    /// <summary>Whether the code is laid out position-major ([positions, per position], the discrete VAE's tokens) rather than channel-major ([channels, positions]).</summary>
+    private protected virtual bool TokenMajor => false;
+
+    /// <summary>
     /// A batch [N, C, H, W] through the code and back, as <c>Decode(Encode(x))</c>; the code is not
     /// differentiable (train with <see cref="Loss"/>).
     /// </summary>

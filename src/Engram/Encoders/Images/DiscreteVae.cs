@@ -28,6 +28,8 @@ public sealed class DiscreteVae : ConvImageCodec
 
     public override CodeKind Kind => CodeKind.Categorical;
 
+    private protected override bool TokenMajor => true;
+
     public override CategoricalLayout? Categorical => new CategoricalLayout(GridPositions, Config.CodebookSize);
 
     /// <summary>The Gumbel temperature at a point of training (geometric from start to end).</summary>

@@ -245,6 +245,27 @@ public sealed class ImageCodecTests : IDisposable
     }
 
     [Fact]
+    public void Code_mask_marks_the_latent_positions_whose_cells_are_observed_in_the_codes_layout()
+    {
+        // Given 8×8 images over a 4×4 latent grid (2×2 cells) and a mask that shows the top 3 rows
+        var pixels = new float[64];
+        pixels.AsSpan(0, 3 * 8).Fill(1f);
+
+        // When the autoencoder (channel-major, 2 channels) and the discrete VAE (token-major, 8 tokens) map it
+        float[] continuous = ImageCodecs.Create(Tiny("autoencoder"), 1).CodeMask(pixels);
+        float[] tokens = ImageCodecs.Create(Tiny("dvae"), 1).CodeMask(pixels);
+        float[] half = ImageCodecs.Create(Tiny("autoencoder"), 1).CodeMask(pixels, minObserved: 0.5);
+
+        // Then only latent row 0 is wholly observed (row 1's cells are half observed)
+        float[] row0 = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        Assert.Equal([.. row0, .. row0], continuous);
+        Assert.Equal(Enumerable.Range(0, 16).SelectMany(p => Enumerable.Repeat(p < 4 ? 1f : 0f, 8)), tokens);
+        float[] rows01 = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        Assert.Equal([.. rows01, .. rows01], half);
+        Assert.Throws<ArgumentException>(() => ImageCodecs.Create(Tiny("vq-vae"), 1).CodeMask(new float[63]));
+    }
+
+    [Fact]
     public void Identity_codec_returns_the_pixels()
     {
         var codec = new IdentityCodec(new ImageShape(1, 8, 8));
