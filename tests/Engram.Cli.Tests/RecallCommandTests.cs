@@ -34,6 +34,20 @@ public sealed class RecallCommandTests : IDisposable
     }
 
     [Fact]
+    public void Should_settle_on_stored_images_with_cue_mode_masked_free()
+    {
+        // Masked-free compares the visible pixels but clamps nothing: at a high β each state becomes a stored image.
+        string json = Path.Combine(_folder, "free.json");
+        var (code, _, error) = CliRunner.Run(
+            "recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "l2", "--beta", "10", "--cue-mode", "masked-free", "--json", json);
+        Assert.True(code == 0, error);
+        JsonElement root = CliRunner.ReadJson(json);
+        Assert.Equal("masked-free", root.GetProperty("cue_mode").GetString());
+        Assert.True(root.GetProperty("accuracy").GetDouble() >= 0.98, root.ToString());
+        Assert.True(root.GetProperty("metastable_fraction").GetDouble() <= 0.02, root.ToString());
+    }
+
+    [Fact]
     public void Should_fail_to_retrieve_with_raw_dot_similarity_as_the_paper_says()
     {
         string json = Path.Combine(_folder, "dot.json");
@@ -118,7 +132,7 @@ public sealed class RecallCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("Examples:", output, StringComparison.Ordinal);
         Assert.Contains("--cue-mode", output, StringComparison.Ordinal);
-        Assert.Contains("--cue-mode <clamped|full|masked>", output, StringComparison.Ordinal);
+        Assert.Contains("--cue-mode <clamped|full|masked|masked-free>", output, StringComparison.Ordinal);
         Assert.Contains("engram recall [options]", output, StringComparison.Ordinal);
     }
 }
