@@ -25,29 +25,31 @@ public static partial class Op
 
         var geometry = new ConvGeometry(n, c, h, w, k, stride, padding, outH, outW);
         int rows = c * k * k, columns = n * outH * outW;
-        var cols = new T[rows * columns];
+        T[]? cols = Scratch<T>.Rent(rows * columns);
         Im2Col<T>(x.Value.Data, geometry, cols);
-        var ymat = new T[o * columns];
+        T[] ymat = Scratch<T>.Rent(o * columns);
         NnGemm.Multiply<T>(false, false, o, columns, rows, weight.Value.Data, rows, cols, columns, T.Zero, ymat, columns);
 
         // [O, N, L] → [N, O, L], adding the bias on the way.
         int l = outH * outW;
         var value = new NdArray<T>(n, o, outH, outW);
         SwapLeadingAxes<T>(ymat, o, n, l, value.Data);
+        Scratch<T>.Return(ymat);
         if (bias is not null)
         {
             AddChannelBias(value.Data, bias.Value.Data, n, o, l);
         }
 
         Variable<T>[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Variable<T>.Record(value, inputs, g =>
+        Variable<T> result = Variable<T>.Record(value, inputs, g =>
         {
-            var gmat = new T[o * columns];
+            T[] columnsOfX = cols ?? throw Scratch<T>.Freed("Conv2d");
+            T[] gmat = Scratch<T>.Rent(o * columns);
             SwapLeadingAxes<T>(g.Data, n, o, l, gmat);
             if (weight.RequiresGrad)
             {
                 var gw = new NdArray<T>(weight.Value.ShapeArray);
-                NnGemm.Multiply<T>(false, true, o, rows, columns, gmat, columns, cols, columns, T.Zero, gw.Data, rows);
+                NnGemm.Multiply<T>(false, true, o, rows, columns, gmat, columns, columnsOfX, columns, T.Zero, gw.Data, rows);
                 weight.Accumulate(gw);
             }
 
@@ -58,13 +60,28 @@ public static partial class Op
 
             if (x.RequiresGrad)
             {
-                var gcols = new T[rows * columns];
+                T[] gcols = Scratch<T>.Rent(rows * columns);
                 NnGemm.Multiply<T>(true, false, rows, columns, o, weight.Value.Data, rows, gmat, columns, T.Zero, gcols, columns);
                 var gx = new NdArray<T>(x.Value.ShapeArray);
                 Col2Im<T>(gcols, geometry, gx.Data);
+                Scratch<T>.Return(gcols);
                 x.Accumulate(gx);
             }
+
+            Scratch<T>.Return(gmat);
+
+            // The columns are needed once: like PyTorch without retain_graph, a graph is back-propagated once.
+            Scratch<T>.Return(columnsOfX);
+            cols = null;
         });
+
+        // Without a recorded backward step nothing else will read the columns.
+        if (!result.IsRecorded)
+        {
+            Scratch<T>.Return(cols);
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -89,35 +106,38 @@ public static partial class Op
         // The output plays the part of a convolution's input: a conv over it gives back H×W.
         var geometry = new ConvGeometry(n, cout, outH, outW, k, stride, padding, h, w);
         int hw = h * w, rows = cout * k * k, columns = n * hw;
-        var xmat = new T[cin * columns];
+        T[]? xmat = Scratch<T>.Rent(cin * columns);
         SwapLeadingAxes<T>(x.Value.Data, n, cin, hw, xmat);
-        var cols = new T[rows * columns];
+        T[] cols = Scratch<T>.Rent(rows * columns);
         NnGemm.Multiply<T>(true, false, rows, columns, cin, weight.Value.Data, rows, xmat, columns, T.Zero, cols, columns);
         var value = new NdArray<T>(n, cout, outH, outW);
         Col2Im<T>(cols, geometry, value.Data);
+        Scratch<T>.Return(cols);
         if (bias is not null)
         {
             AddChannelBias(value.Data, bias.Value.Data, n, cout, outH * outW);
         }
 
         Variable<T>[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Variable<T>.Record(value, inputs, g =>
+        Variable<T> result = Variable<T>.Record(value, inputs, g =>
         {
-            var gcols = new T[rows * columns];
+            T[] input = xmat ?? throw Scratch<T>.Freed("ConvTranspose2d");
+            T[] gcols = Scratch<T>.Rent(rows * columns);
             Im2Col<T>(g.Data, geometry, gcols);
             if (x.RequiresGrad)
             {
-                var gxmat = new T[cin * columns];
+                T[] gxmat = Scratch<T>.Rent(cin * columns);
                 NnGemm.Multiply<T>(false, false, cin, columns, rows, weight.Value.Data, rows, gcols, columns, T.Zero, gxmat, columns);
                 var gx = new NdArray<T>(x.Value.ShapeArray);
                 SwapLeadingAxes<T>(gxmat, cin, n, hw, gx.Data);
+                Scratch<T>.Return(gxmat);
                 x.Accumulate(gx);
             }
 
             if (weight.RequiresGrad)
             {
                 var gw = new NdArray<T>(weight.Value.ShapeArray);
-                NnGemm.Multiply<T>(false, true, cin, rows, columns, xmat, columns, gcols, columns, T.Zero, gw.Data, rows);
+                NnGemm.Multiply<T>(false, true, cin, rows, columns, input, columns, gcols, columns, T.Zero, gw.Data, rows);
                 weight.Accumulate(gw);
             }
 
@@ -125,7 +145,18 @@ public static partial class Op
             {
                 bias.Accumulate(SumChannels(g.Data, n, cout, outH * outW));
             }
+
+            Scratch<T>.Return(gcols);
+            Scratch<T>.Return(input);
+            xmat = null;
         });
+
+        if (!result.IsRecorded)
+        {
+            Scratch<T>.Return(xmat);
+        }
+
+        return result;
     }
 
     private static void ConvCheck<T>(Variable<T> x, Variable<T> weight, Variable<T>? bias, int stride, int padding, bool transposed, int outputPadding)
@@ -316,4 +347,20 @@ public static partial class Op
     {
         MaxDegreeOfParallelism = (long)rows * work < 1 << 16 ? 1 : Environment.ProcessorCount,
     };
+}
+
+/// <summary>
+/// Scratch buffers for the convolutions' column matrices (tens of MB, needed for a moment): rented
+/// from a pool instead of allocated, so each call does not fault in and zero fresh pages. Rented
+/// arrays may be longer than asked and hold old values; every user writes the part it reads.
+/// </summary>
+internal static class Scratch<T>
+{
+    public static T[] Rent(int length) => System.Buffers.ArrayPool<T>.Shared.Rent(length);
+
+    public static void Return(T[] array) => System.Buffers.ArrayPool<T>.Shared.Return(array);
+
+    /// <summary>The error for a second backward pass through a graph whose buffers went back to the pool.</summary>
+    public static InvalidOperationException Freed(string op) => new(
+        $"{op}: this graph was back-propagated already and its saved buffers are freed (as PyTorch does without retain_graph); build the graph again.");
 }

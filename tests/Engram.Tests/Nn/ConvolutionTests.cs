@@ -11,6 +11,44 @@ namespace Engram.Tests.Nn;
 public sealed class ConvolutionTests
 {
     [Fact]
+    public void A_second_backward_pass_through_a_convolution_is_refused_and_a_rebuilt_graph_gives_the_same_gradients()
+    {
+        // The column buffers go back to a pool after the backward pass, as PyTorch frees saved tensors.
+        var random = new Rng(3);
+        NdArray<float> Random(params int[] shape)
+        {
+            var a = new NdArray<float>(shape);
+            for (int i = 0; i < a.Length; i++)
+            {
+                a.Data[i] = (float)random.NextNormal();
+            }
+
+            return a;
+        }
+
+        var x = new Variable<float>(Random(2, 3, 6, 6), requiresGrad: true);
+        var w = new Variable<float>(Random(4, 3, 3, 3), requiresGrad: true);
+        var wt = new Variable<float>(Random(4, 2, 4, 4), requiresGrad: true);
+        Variable<float> Loss() => Op.Sum(Op.Square(Op.ConvTranspose2d(Op.Conv2d(x, w, null, stride: 1, padding: 1), wt, null, stride: 2, padding: 1)));
+
+        Variable<float> loss = Loss();
+        loss.Backward();
+        float[] first = [.. x.Grad!.Data, .. w.Grad!.Data, .. wt.Grad!.Data];
+        var e = Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        Assert.Contains("back-propagated already", e.Message, StringComparison.Ordinal);
+
+        // Buffers reused from the pool hold old values: a fresh graph must still give exactly the same gradients.
+        foreach (Variable<float> v in new[] { x, w, wt })
+        {
+            v.ZeroGrad();
+        }
+
+        Loss().Backward();
+        float[] second = [.. x.Grad!.Data, .. w.Grad!.Data, .. wt.Grad!.Data];
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
     public void Should_match_a_direct_sum_on_random_geometries()
     {
         var random = new Rng(61);
