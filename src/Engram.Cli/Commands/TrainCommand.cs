@@ -14,7 +14,7 @@ namespace Engram.Cli.Commands;
 /// <summary><c>engram train</c>: train an encoder, with progress, resumable checkpoints and a final report.</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] Encoders = ["autoencoder", "vq-vae", "dvae", "text", "audio"];
+    public static readonly string[] Encoders = [.. ImageCodecs.Kinds, "text", "audio"];
 
     public static Command Create(CliContext context)
     {

@@ -19,11 +19,7 @@ public static class Retrieval
         }
 
         int q = queries.RowCount, n = targets.RowCount, d = queries.Shape[1];
-        var targetNorms = new float[n];
-        for (int j = 0; j < n; j++)
-        {
-            targetNorms[j] = MathF.Max(TensorPrimitives.Norm(targets.Span.Slice(j * d, d)), 1e-30f);
-        }
+        float[] targetNorms = RowNorms(targets);
 
         var scores = new float[(long)q * n <= 1 << 26 ? q * n : throw new ArgumentException($"{q}×{n} scores are too many for one call; split the queries.")];
         Tensors.Gemm.Default.Sgemm(false, true, q, n, d, 1f, queries.Span, d, targets.Span, d, 0f, scores, n);
@@ -36,6 +32,19 @@ public static class Retrieval
         }
 
         return result;
+    }
+
+    /// <summary>The L2 norm of every row of [N, D] (at least 1e-30, so dividing by it stays finite).</summary>
+    internal static float[] RowNorms(Tensor rows)
+    {
+        int d = rows.Shape[1];
+        var norms = new float[rows.RowCount];
+        for (int i = 0; i < norms.Length; i++)
+        {
+            norms[i] = MathF.Max(TensorPrimitives.Norm(rows.Span.Slice(i * d, d)), 1e-30f);
+        }
+
+        return norms;
     }
 
     /// <summary>

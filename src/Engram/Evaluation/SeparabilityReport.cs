@@ -29,7 +29,7 @@ public sealed record SeparabilityReport(double[] BinEdges, long[] Matched, long[
         }
 
         int n = cues.RowCount, d = cues.Shape[1];
-        float[] cueNorms = Norms(cues), storedNorms = Norms(stored);
+        float[] cueNorms = Retrieval.RowNorms(cues), storedNorms = Retrieval.RowNorms(stored);
         var matched = new long[bins];
         var unmatched = new long[bins];
         double matchedSum = 0, unmatchedSum = 0;
@@ -77,17 +77,5 @@ public sealed record SeparabilityReport(double[] BinEdges, long[] Matched, long[
 
         double[] edges = Enumerable.Range(0, bins + 1).Select(b => -1 + (2.0 * b / bins)).ToArray();
         return new SeparabilityReport(edges, matched, unmatched, overlap, matchedSum / n, pairs == 0 ? double.NaN : unmatchedSum / pairs, (double)best / n);
-    }
-
-    private static float[] Norms(Tensor rows)
-    {
-        int d = rows.Shape[1];
-        var norms = new float[rows.RowCount];
-        for (int i = 0; i < norms.Length; i++)
-        {
-            norms[i] = MathF.Max(TensorPrimitives.Norm(rows.Span.Slice(i * d, d)), 1e-30f);
-        }
-
-        return norms;
     }
 }
