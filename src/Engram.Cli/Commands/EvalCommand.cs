@@ -11,7 +11,15 @@ internal static class EvalCommand
 {
     public static Command Create(CliContext context)
     {
-        var eval = new Command("eval", "Measure: compare images with the metrics Engram reports.");
+        var eval = new Command(
+            "eval",
+            "Measure: the paper's experiments (table1, beta-sweep, separability, cross-modal, uniqueness, progression), each writing CSV, Markdown, " +
+            "SVG figures and a JSON summary; and compare, the metrics of two images. Every experiment takes --quick for a run of a few minutes.");
+        foreach (Command experiment in EvalExperiments.Create(context))
+        {
+            eval.Subcommands.Add(experiment);
+        }
+
         eval.Subcommands.Add(CreateCompare(context));
         return eval;
     }

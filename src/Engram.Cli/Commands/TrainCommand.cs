@@ -49,6 +49,11 @@ internal static class TrainCommand
         var testItems = new Option<int>("--test-items") { Description = "Image codecs: report on at most this many held-out images (0: all).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Weight file to write (safetensors). Default: DATASET-ENCODER.safetensors.", HelpName = "PATH" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: OUT.checkpoint). An interrupted run started again with the same settings resumes from it.", HelpName = "PATH" };
+        var localEncoder = new Option<bool>("--local-encoder")
+        {
+            Description = "Image codecs: an encoder that reads each latent cell's own pixels only (a patch embedding and 1×1 convolutions), " +
+                "so that the code of a partly hidden image is exact where it is visible: the encoder for recall from occluded images.",
+        };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore an existing checkpoint and start from scratch." };
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
@@ -59,11 +64,12 @@ internal static class TrainCommand
             "Examples:\n" +
             "  engram train autoencoder --dataset fashion-mnist --epochs 5 --out fmnist-autoencoder.safetensors\n" +
             "  engram train vq-vae --max-items 2000 --epochs 1 --json vq.json\n" +
+            "  engram train autoencoder --local-encoder --epochs 2 --out fmnist-local-autoencoder.safetensors\n" +
             "  engram train dvae --dataset emoji --out emoji-dvae.safetensors\n" +
             "  engram train text --image-codec emoji-autoencoder.safetensors --epochs 60 --out emoji-text.safetensors\n" +
             "  engram train audio --text-encoder emoji-text.safetensors --epochs 40 --out emoji-speech.safetensors")
         {
-            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, imageCodec, textEncoder, voices, heldOutVoice, json,
+            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, localEncoder, imageCodec, textEncoder, voices, heldOutVoice, json,
         };
         command.SetAction(parse =>
         {
@@ -98,9 +104,10 @@ internal static class TrainCommand
             int maxTest = parse.GetValue(testItems);
             ArgumentOutOfRangeException.ThrowIfNegative(maxTest, "--test-items");
             var (train, test, config, source) = LoadImages(context, datasetName, kind, max, maxTest > 0 ? maxTest : int.MaxValue);
+            config = parse.GetValue(localEncoder) ? config.Local() : config;
             ConvImageCodec codec = ImageCodecs.Create(config, options.Seed);
             context.Console.MarkupLine(Markup.Escape(
-                $"Training {kind} ({codec.ParameterCount:N0} parameters, code length {codec.CodeLength}) on {train.RowCount:N0} {config.Shape} images from {source}: " +
+                $"Training {kind}{(config.LocalEncoder ? " with a local encoder" : "")} ({codec.ParameterCount:N0} parameters, code length {codec.CodeLength}) on {train.RowCount:N0} {config.Shape} images from {source}: " +
                 $"{options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
             TrainingHistory history = RunWithProgress(context, options, (progress, token) =>
                 ImageCodecTraining.Train(codec, train, options, progress, token), CancellationToken.None);

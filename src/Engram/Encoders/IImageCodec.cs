@@ -55,4 +55,12 @@ public interface IImageCodec
 
     /// <summary>Images for a batch of codes (or recalled states) [N, CodeLength] → [N, Shape.Length].</summary>
     Tensor Decode(Tensor codes);
+
+    /// <summary>
+    /// Which components of a code the observed pixels determine, given the image's observation mask
+    /// (Shape.Length values, 1 = observed) → CodeLength values of 1 or 0: what a partial cue's code
+    /// can be compared on (cue mode MaskedFree). <paramref name="minObserved"/> is the fraction of a
+    /// component's pixels that must be observed.
+    /// </summary>
+    float[] CodeMask(ReadOnlySpan<float> pixelMask, double minObserved = 1.0);
 }

@@ -7,6 +7,7 @@ namespace Engram.Encoders.Images;
 /// The architecture of a convolutional image codec. The encoder is a 3×3 stem, one stride-2 4×4
 /// convolution per entry of <see cref="Widths"/> (each halves the resolution), a residual block and
 /// a 3×3 head; the decoder mirrors it with transposed convolutions and ends in a sigmoid.
+/// With <see cref="LocalEncoder"/> the encoder instead reads each latent cell's own pixels only.
 /// </summary>
 public sealed record ConvCodecConfig
 {
@@ -39,6 +40,14 @@ public sealed record ConvCodecConfig
 
     public double EndTemperature { get; init; } = 0.3;
 
+    /// <summary>
+    /// When true, the encoder is a patch embedding (kernel = stride = one latent cell) followed by
+    /// 1×1 convolutions, with no normalisation across positions: each latent position depends on its
+    /// cell's pixels alone, so the code of a partly hidden image is exact wherever whole cells are
+    /// visible (see <see cref="ConvImageCodec.CodeMask"/>). The decoder is unchanged.
+    /// </summary>
+    public bool LocalEncoder { get; init; }
+
     /// <summary>Groups of the residual block's group norms.</summary>
     public int NormGroups { get; init; } = 8;
 
@@ -46,6 +55,10 @@ public sealed record ConvCodecConfig
     public ImageShape Shape => new(Channels, Height, Width);
 
     /// <summary>The latent grid's side lengths.</summary>
+    /// <summary>The side of the square of pixels each latent position sits on.</summary>
+    [JsonIgnore]
+    public int CellSize => 1 << (Widths.Length - 1);
+
     [JsonIgnore]
     public (int Height, int Width) LatentGrid => (Height >> (Widths.Length - 1), Width >> (Widths.Length - 1));
 
@@ -91,6 +104,13 @@ public sealed record ConvCodecConfig
         LatentChannels = kind == "dvae" ? 16 : 4,
         CodebookSize = kind == "dvae" ? 32 : 128,
     };
+
+    /// <summary>
+    /// This configuration with a local encoder on 2×2 cells (one downsampling) and 2 latent channels
+    /// per cell: fine cells, so that an occlusion boundary on an even row or column falls between
+    /// cells and a half-hidden image loses no visible pixel from its code mask.
+    /// </summary>
+    public ConvCodecConfig Local() => this with { LocalEncoder = true, Widths = [Widths[0], Widths[1]], LatentChannels = Kind == "dvae" ? LatentChannels : 2 };
 
     /// <summary>The default for 32×32 RGB emoji: 32 → 16 → 8, an 8×8 latent grid.</summary>
     public static ConvCodecConfig Emoji(string kind) => FashionMnist(kind) with { Channels = 3, Height = 32, Width = 32, Widths = [16, 32, 64] };

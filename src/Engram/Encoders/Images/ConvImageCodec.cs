@@ -18,15 +18,35 @@ public abstract class ConvImageCodec : Module, IImageCodec
     {
         Config = config;
         int[] widths = config.Widths;
-        var encoder = new List<Module> { new Conv2d(config.Channels, widths[0], 3, random, padding: 1), new Activation(ActivationKind.Silu) };
-        for (int i = 1; i < widths.Length; i++)
+        var encoder = new List<Module>();
+        if (config.LocalEncoder)
         {
-            encoder.Add(new Conv2d(widths[i - 1], widths[i], 4, random, stride: 2, padding: 1));
+            // A patch embedding, then a per-position MLP: position (y, x) sees only its own cell.
+            int cell = config.CellSize;
+            encoder.Add(new Conv2d(config.Channels, widths[^1], cell, random, stride: cell));
             encoder.Add(new Activation(ActivationKind.Silu));
+            for (int i = 0; i < 2; i++)
+            {
+                encoder.Add(new Conv2d(widths[^1], widths[^1], 1, random));
+                encoder.Add(new Activation(ActivationKind.Silu));
+            }
+
+            encoder.Add(new Conv2d(widths[^1], headChannels, 1, random));
+        }
+        else
+        {
+            encoder.Add(new Conv2d(config.Channels, widths[0], 3, random, padding: 1));
+            encoder.Add(new Activation(ActivationKind.Silu));
+            for (int i = 1; i < widths.Length; i++)
+            {
+                encoder.Add(new Conv2d(widths[i - 1], widths[i], 4, random, stride: 2, padding: 1));
+                encoder.Add(new Activation(ActivationKind.Silu));
+            }
+
+            encoder.Add(new ResidualBlock(widths[^1], config.NormGroups, random));
+            encoder.Add(new Conv2d(widths[^1], headChannels, 3, random, padding: 1));
         }
 
-        encoder.Add(new ResidualBlock(widths[^1], config.NormGroups, random));
-        encoder.Add(new Conv2d(widths[^1], headChannels, 3, random, padding: 1));
         Encoder = AddModule("encoder", new Sequential([.. encoder]));
 
         var decoder = new List<Module>

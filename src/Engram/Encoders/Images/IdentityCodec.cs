@@ -24,4 +24,21 @@ public sealed class IdentityCodec(ImageShape shape) : IImageCodec
         ImageCodecs.CheckCodes(this, codes);
         return codes.Clone();
     }
+
+    /// <summary>Each pixel is its own component: observed where the pixel is (<paramref name="minObserved"/> has nothing to weigh).</summary>
+    public float[] CodeMask(ReadOnlySpan<float> pixelMask, double minObserved = 1.0)
+    {
+        if (pixelMask.Length != Shape.Length)
+        {
+            throw new ArgumentException($"A pixel mask for {Shape} images has {Shape.Length} values; got {pixelMask.Length}.", nameof(pixelMask));
+        }
+
+        var mask = new float[pixelMask.Length];
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = pixelMask[i] != 0 ? 1f : 0f;
+        }
+
+        return mask;
+    }
 }
