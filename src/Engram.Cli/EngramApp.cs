@@ -48,6 +48,9 @@ public static class EngramApp
             "engram",
             "Engram: multimodal associative memory. Store patterns, then recall whole memories from partial, noisy cues.\n\n" +
             "Examples:\n" +
+            "  engram demo\n" +
+            "  engram build --dataset emoji --out emoji.engram\n" +
+            "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
             "  engram recall --n 2000 --similarity l2 --cue-mode masked\n" +
             "  engram bench gemm --size 2048 --json gemm.json\n" +
             "  engram bench recall --n 60000 --dim 784 --queries 1000\n" +
@@ -57,6 +60,8 @@ public static class EngramApp
             "  engram eval compare original.png recalled.png");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
+        root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(BuildCommand.Create(context));
         root.Subcommands.Add(RecallCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));

@@ -81,4 +81,42 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("11", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Table1_writes_its_tables_figures_and_summary_and_prints_a_row_per_configuration()
+    {
+        string output = Path.Combine(_folder, "table1");
+        var (code, stdout, error) = CliRunner.Run(
+            "eval", "table1", "--n", "150", "--encoders", "raw,autoencoder", "--similarity", "l2", "--beta", "1000", "--out", output);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("table1 fashion-mnist raw l2 β=1000 masked N=150: accuracy 1.0000", stdout, StringComparison.Ordinal);
+        Assert.Contains("engram eval table1 took", stdout, StringComparison.Ordinal);
+        foreach (string file in new[] { "table1.csv", "table1.md", "table1.json", "accuracy-full.svg", "accuracy-masked.svg" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), $"{file} was not written");
+        }
+
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "table1.json")));
+        JsonElement rows = json.RootElement.GetProperty("rows");
+        Assert.Equal(4, rows.GetArrayLength());
+        Assert.Equal(["full", "masked", "full", "masked-free"], rows.EnumerateArray().Select(r => r.GetProperty("cue_mode").GetString()));
+        Assert.Contains("| 150 |", File.ReadAllText(Path.Combine(output, "table1.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Experiments_refuse_unknown_encoders_and_values_with_the_option_named()
+    {
+        var (code, _, error) = CliRunner.Run("eval", "table1", "--encoders", "clip", "--out", _folder);
+        Assert.Equal(1, code);
+        Assert.Contains("Unknown encoder 'clip'", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("eval", "beta-sweep", "--beta", "1,ten", "--out", _folder);
+        Assert.Equal(1, code);
+        Assert.Contains("--beta: 'ten' is not a valid value", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("eval", "separability", "--models", Path.Combine(_folder, "none"), "--encoders", "vq-vae", "--n", "10", "--out", _folder);
+        Assert.Equal(1, code);
+        Assert.Contains("fmnist-vq-vae.safetensors", error, StringComparison.Ordinal);
+    }
 }

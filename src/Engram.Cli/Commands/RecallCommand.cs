@@ -71,20 +71,41 @@ internal static class RecallCommand
         };
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
+        var memoryOptions = new MemoryRecallOptions();
 
         var command = new Command(
             "recall",
-            "Store the first N images of an IDX file (pixels scaled to [0, 1]), recall each from a copy with part hidden, " +
+            "Recall from a memory file (--memory), or, without one, store the first N images of an IDX file (pixels scaled to [0, 1]), recall each from a copy with part hidden, " +
             "and print retrieval accuracy, the metastable fraction and the MSE between image and final state.\n\n" +
             "Examples:\n" +
             "  engram recall --idx data/fashion-mnist/train-images-idx3-ubyte.gz --n 2000 --similarity l2 --cue-mode masked\n" +
-            "  engram recall --n 6000 --similarity dot --beta 1 --steps 10 --cue-mode full --json raw-dot.json")
+            "  engram recall --n 6000 --similarity dot --beta 1 --steps 10 --cue-mode full --json raw-dot.json\n\n" +
+            "With --memory, recall one item from a memory made by `engram build`, cued by an image (--image, or --item to use a stored one), " +
+            "a caption (--text) or a sound (--audio), and print the recalled item, its weight, the steps, whether the state is a mixture, and the runners-up:\n" +
+            "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
+            "  engram recall --memory emoji.engram --image cat.png --occlude bottom-half --json result.json\n" +
+            "  engram recall --memory fmnist.engram --item 17 --occlude left-half --noise 0.1")
         {
             idx, n, occlude, similarity, beta, steps, cueMode, update, stepSize, tolerance, topK, backend, json,
+            memoryOptions.Memory, memoryOptions.Image, memoryOptions.Item, memoryOptions.Text, memoryOptions.Audio, memoryOptions.Noise, memoryOptions.Seed,
+            memoryOptions.Save, memoryOptions.RunnersUp,
         };
 
         command.SetAction(parse =>
         {
+            if (parse.GetValue(memoryOptions.Memory) is string memoryPath)
+            {
+                string? Given(Option<string> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                RecallOptions? overrides = null;
+                if (new Option[] { beta, steps, similarity }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                {
+                    overrides = new RecallOptions { Beta = parse.GetValue(beta), MaxSteps = parse.GetValue(steps) };
+                }
+
+                return MemoryRecallCommand.Run(
+                    context, parse, memoryPath, memoryOptions, overrides, Given(similarity), Given(cueMode), Given(occlude), parse.GetValue(json));
+            }
+
             string path = parse.GetValue(idx) ?? FashionMnist.TrainImages()
                 ?? throw new FileNotFoundException(
                     "No --idx file was given and Fashion-MNIST was not found: install Debian's dataset-fashion-mnist, " +

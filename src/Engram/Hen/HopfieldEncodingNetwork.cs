@@ -118,6 +118,35 @@ public sealed class HopfieldEncodingNetwork
     }
 
     /// <summary>
+    /// A network as it was stored before: the layout, each slot's scale, the scaled patterns, the ids and
+    /// the store-time collisions (for a saved memory; nothing is recomputed).
+    /// </summary>
+    public static HopfieldEncodingNetwork Restore(
+        SlotLayout layout, IReadOnlyList<float> scales, Tensor patterns, IReadOnlyList<string> itemIds, RecallOptions? options, IReadOnlyList<Collision> collisions)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(scales);
+        ArgumentNullException.ThrowIfNull(patterns);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        if (scales.Count != layout.Slots.Count || scales.Any(s => !(s > 0) || !float.IsFinite(s)))
+        {
+            throw new ArgumentException($"Restore needs one positive, finite scale per slot ({layout.Slots.Count}); got [{string.Join(", ", scales)}].", nameof(scales));
+        }
+
+        if (patterns.Rank != 2 || patterns.RowCount != itemIds.Count || patterns.Shape[1] != layout.Length)
+        {
+            throw new ArgumentException($"Restore needs [{itemIds.Count}, {layout.Length}] patterns; got {patterns}.", nameof(patterns));
+        }
+
+        if (collisions.FirstOrDefault(c => !layout.Contains(c.Slot) || c.First < 0 || c.Second < 0 || c.First >= itemIds.Count || c.Second >= itemIds.Count) is { } bad)
+        {
+            throw new ArgumentException($"Collision {bad} names a slot or an item this memory does not have.", nameof(collisions));
+        }
+
+        return new HopfieldEncodingNetwork(layout, scales.ToArray(), new HopfieldMemory(MemoryBank.FromPatterns(patterns), options), itemIds, collisions);
+    }
+
+    /// <summary>
     /// Recalls Q items from cues of some of the slots (codes [Q, length] by slot name); the other
     /// slots start at zero and are marked unobserved, so that cue mode Masked compares only the
     /// given slots and Full lets the zeros take part, as the paper did. <paramref name="targets"/>,

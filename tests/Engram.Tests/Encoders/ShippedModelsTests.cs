@@ -18,6 +18,7 @@ public sealed class ShippedModelsTests
     [InlineData("fmnist-autoencoder.safetensors", 0.0085)]
     [InlineData("fmnist-vq-vae.safetensors", 0.011)]
     [InlineData("fmnist-dvae.safetensors", 0.015)]
+    [InlineData("fmnist-local-autoencoder.safetensors", 0.0035)]
     public void Fashion_mnist_codecs_reconstruct_the_shipped_test_images(string file, double mseBelow)
     {
         // Given the codec and the 500 test images shipped in data/fashion-mnist (an untrained codec's MSE is about 0.1)

@@ -265,6 +265,48 @@ public sealed class ImageCodecTests : IDisposable
         Assert.Throws<ArgumentException>(() => ImageCodecs.Create(Tiny("vq-vae"), 1).CodeMask(new float[63]));
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void A_local_encoders_code_where_the_image_is_visible_does_not_depend_on_the_hidden_pixels(string kind)
+    {
+        // Given a codec with a local encoder (2×2 cells on 8×8 images), and images whose bottom 3 rows are then hidden
+        ConvImageCodec codec = ImageCodecs.Create(Tiny(kind).Local(), 5);
+        ConvImageCodec global = ImageCodecs.Create(Tiny(kind), 5);
+        Tensor images = Squares(6, 8, 3);
+        var pixels = Enumerable.Range(0, 64).Select(p => p < 5 * 8 ? 1f : 0f).ToArray();
+        Tensor hidden = Engram.Data.Cues.Occlusion.Apply(images, pixels);
+
+        // When both are encoded
+        float[] mask = codec.CodeMask(pixels);
+        float[] full = codec.Encode(images).Span.ToArray(), cue = codec.Encode(hidden).Span.ToArray();
+        float[] globalFull = global.Encode(images).Span.ToArray(), globalCue = global.Encode(hidden).Span.ToArray();
+
+        // Then the codes agree wherever the code mask says the visible pixels determine them (latent rows 0–1 of 4);
+        // the continuous codes differ elsewhere, and a global encoder's differ even there (quantised codes may round to the same entry)
+        int length = codec.CodeLength;
+        Assert.Equal(length / 2, (int)mask.Sum());
+        double visibleGap = 0, hiddenGap = 0, globalGap = 0;
+        for (int i = 0; i < full.Length; i++)
+        {
+            double gap = Math.Abs(full[i] - cue[i]);
+            visibleGap = mask[i % length] == 1 ? Math.Max(visibleGap, gap) : visibleGap;
+            hiddenGap = mask[i % length] == 0 ? Math.Max(hiddenGap, gap) : hiddenGap;
+        }
+
+        float[] globalMask = global.CodeMask(pixels);
+        for (int i = 0; i < globalFull.Length; i++)
+        {
+            globalGap = globalMask[i % global.CodeLength] == 1 ? Math.Max(globalGap, Math.Abs(globalFull[i] - globalCue[i])) : globalGap;
+        }
+
+        Assert.True(visibleGap < 1e-6, $"visible cells' codes moved by {visibleGap}");
+        if (kind == "autoencoder")
+        {
+            Assert.True(hiddenGap > 1e-3, $"hidden cells' codes moved by only {hiddenGap}");
+            Assert.True(globalGap > 1e-3, $"the global encoder's visible codes moved by only {globalGap}");
+        }
+    }
+
     [Fact]
     public void Identity_codec_returns_the_pixels()
     {

@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Engram.Data;
+using Engram.Data.Cues;
+using Engram.Data.Datasets;
+using Engram.Data.Png;
+using Engram.Encoders;
+using Engram.Encoders.Images;
+using Engram.Evaluation;
+using Engram.Evaluation.Experiments;
+using Engram.Hen;
+using Engram.Memory;
+using Engram.Tensors;
+using Spectre.Console;
+
+namespace Engram.Cli.Commands;
+
+/// <summary><c>engram demo</c>: the main job on the data shipped in data/, with a results table and an HTML report.</summary>
+internal static class DemoCommand
+{
+    private const int Examples = 8;
+
+    public static Command Create(CliContext context)
+    {
+        var output = new Option<string>("--out") { Description = "Folder for the report (report.html) and the two memories.", DefaultValueFactory = _ => "engram-demo", HelpName = "FOLDER" };
+        Option<string?> json = CommonOptions.Json();
+        var command = new Command(
+            "demo",
+            "The main job on the data shipped in data/ (about a minute on two cores): build an image memory of 2,000 Fashion-MNIST images " +
+            "(codes of the local autoencoder) and recall every image from its bottom half, beside raw pixels recalled the paper's way (dot similarity, " +
+            "hidden pixels as zeros), which fails; build an image–caption memory of the shipped emoji and recall every one from its name, from another " +
+            "wording and from the top half of its image. Prints a results table, writes report.html with cues and recalled images side by side, and " +
+            "saves both memories for `engram recall --memory` and `engram serve`.\n\n" +
+            "Examples:\n  engram demo\n  engram demo --out /tmp/demo --json demo.json")
+        {
+            output, json,
+        };
+        command.SetAction(parse =>
+        {
+            var total = Stopwatch.StartNew();
+            string folder = parse.GetValue(output)!;
+            Directory.CreateDirectory(folder);
+            string models = ShippedData.Find("models") ?? throw new DirectoryNotFoundException("data/models was not found: run the demo from the repository.");
+            var rows = new List<DemoRow>();
+            var html = new StringBuilder();
+
+            FashionMnistPart(context, folder, models, rows, html);
+            EmojiPart(context, folder, models, rows, html);
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("memory").AddColumn("cue").AddColumn("N").AddColumn("accuracy")
+                .AddColumn("metastable").AddColumn("1 − SSIM").AddColumn("seconds");
+            foreach (DemoRow r in rows)
+            {
+                table.AddRow(Markup.Escape(r.Memory), Markup.Escape(r.Cue), r.N.ToString(CultureInfo.InvariantCulture), r.Accuracy.ToString("F4", CultureInfo.InvariantCulture),
+                    r.MetastableFraction.ToString("F4", CultureInfo.InvariantCulture), r.OneMinusSsim is double d ? d.ToString("F4", CultureInfo.InvariantCulture) : "—",
+                    r.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+            }
+
+            context.Console.Write(table);
+            string report = Path.Combine(folder, "report.html");
+            AtomicFile.WriteAllBytes(report, Encoding.UTF8.GetBytes(Page(rows, html.ToString())));
+            context.Output.WriteLine($"Wrote {report}, and the memories {Path.Combine(folder, "fmnist.engram")} and {Path.Combine(folder, "emoji.engram")} " +
+                $"(try: engram recall --memory {Path.Combine(folder, "emoji.engram")} --text \"red apple\").");
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram demo took {total.Elapsed.TotalSeconds:F1} s."));
+            if (parse.GetValue(json) is string path)
+            {
+                JsonOutput.Write(path, new { rows, report, seconds = total.Elapsed.TotalSeconds }, context.Output);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void FashionMnistPart(CliContext context, string folder, string models, List<DemoRow> rows, StringBuilder html)
+    {
+        string shipped = FashionMnist.ShippedDirectory() ?? throw new DirectoryNotFoundException("data/fashion-mnist was not found: run the demo from the repository.");
+        IdxData data = IdxFile.Read(Path.Combine(shipped, "train-images-idx3-ubyte.gz"), scale: 1.0 / 255);
+        IdxData labels = IdxFile.Read(Path.Combine(shipped, "train-labels-idx1-ubyte.gz"));
+        int n = data.Count;
+        Tensor images = data.Items.Reshape(n, 784);
+        MemoryItem[] items = Enumerable.Range(0, n)
+            .Select(i => new MemoryItem($"train-{i:D4}", FashionMnistDataset.ClassNames[(int)labels.Items.Span[i]])).ToArray();
+        float[] pixelMask = Occlusion.Mask(OcclusionRegion.BottomHalf, 28, 28);
+
+        // The memory a user would build: local-autoencoder codes.
+        context.Output.WriteLine($"Fashion-MNIST: storing the {n:N0} shipped training images as codes of the local autoencoder…");
+        var stopwatch = Stopwatch.StartNew();
+        MemoryEncoders encoders = MemoryEncoders.Open(Path.Combine(models, "fmnist-local-autoencoder.safetensors"), null, null);
+        MultimodalMemory memory = MultimodalMemory.Build(items, encoders, images);
+        memory.Save(Path.Combine(folder, "fmnist.engram"));
+        EncodedImages encoded = EncodedImages.Encode("local-autoencoder", encoders.Image!, images, pixelMask);
+        var masks = new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray(encoded.CodeMask, 1, encoded.CodeMask.Length) };
+        var (row, _, decoded) = ImageTrial.Run(Template(), memory.Network, encoded, new Dictionary<string, Tensor> { ["image"] = encoded.CueCodes }, masks,
+            memory.Options with { CueMode = MultimodalMemory.DefaultCueMode });
+        rows.Add(new DemoRow("Fashion-MNIST, local-autoencoder codes", "bottom half hidden (masked)", n, row.Accuracy, row.MetastableFraction, row.OneMinusSsim, stopwatch.Elapsed.TotalSeconds));
+
+        // The paper's raw network: pixels, dot similarity, hidden pixels as zeros that take part.
+        stopwatch.Restart();
+        var raw = new IdentityCodec(new ImageShape(1, 28, 28));
+        EncodedImages pixels = EncodedImages.Encode("raw", raw, images, pixelMask);
+        HopfieldEncodingNetwork rawNetwork = HopfieldEncodingNetwork.Store([new SlotCodes("image", pixels.Codes)]);
+        var (rawRow, _, rawDecoded) = ImageTrial.Run(Template(), rawNetwork, pixels, new Dictionary<string, Tensor> { ["image"] = pixels.CueCodes }, null,
+            new RecallOptions { Similarity = Similarity.Dot, Beta = 1000f, MaxSteps = 10, CueMode = CueMode.Full });
+        rows.Add(new DemoRow("Fashion-MNIST, raw pixels (the paper's MHN)", "bottom half hidden (full, dot)", n, rawRow.Accuracy, rawRow.MetastableFraction, rawRow.OneMinusSsim, stopwatch.Elapsed.TotalSeconds));
+
+        html.AppendLine("<h2>Fashion-MNIST: recall from the top half</h2><table><tr><th>item</th><th>image</th><th>cue</th><th>recalled (local autoencoder)</th><th>recalled (raw pixels, dot, full)</th></tr>");
+        var shape = new ImageShape(1, 28, 28);
+        for (int i = 0; i < Examples; i++)
+        {
+            int k = i * (n / Examples);
+            html.AppendLine(CultureInfo.InvariantCulture,
+                $"<tr><td>{WebUtility.HtmlEncode(items[k].Id)}<br>{WebUtility.HtmlEncode(items[k].Caption)}</td><td>{Img(images, k, shape)}</td><td>{Img(encoded.CueImages, k, shape)}</td><td>{Img(decoded, k, shape)}</td><td>{Img(rawDecoded, k, shape)}</td></tr>");
+        }
+
+        html.AppendLine("</table>");
+    }
+
+    private static void EmojiPart(CliContext context, string folder, string models, List<DemoRow> rows, StringBuilder html)
+    {
+        IDataset emoji = EmojiDataset.LoadFrom(ShippedData.Find("emoji") ?? throw new DirectoryNotFoundException("data/emoji was not found: run the demo from the repository."), "shipped");
+        context.Output.WriteLine($"Emoji: storing the {emoji.Count} shipped emoji as [image; name] (emoji-autoencoder, n-gram text encoder)…");
+        var stopwatch = Stopwatch.StartNew();
+        Tensor images = DatasetImages.Load(emoji, 32, grey: false);
+        MemoryItem[] items = emoji.Select(e => new MemoryItem(e.Id, e.Caption)).ToArray();
+        MemoryEncoders encoders = MemoryEncoders.Open(Path.Combine(models, "emoji-autoencoder.safetensors"), Path.Combine(models, "emoji-text.safetensors"), null);
+        MultimodalMemory memory = MultimodalMemory.Build(items, encoders, images);
+        memory.Save(Path.Combine(folder, "emoji.engram"));
+        double buildSeconds = stopwatch.Elapsed.TotalSeconds;
+
+        // From the name; from another wording (a short name that differs from the name).
+        EncodedImages encoded = EncodedImages.Encode("autoencoder", encoders.Image!, images, Enumerable.Repeat(1f, 32 * 32 * 3).ToArray());
+        RecallOptions masked = memory.Options with { CueMode = MultimodalMemory.DefaultCueMode };
+        void Captions(string cue, IReadOnlyList<(int Item, string Caption)> pairs)
+        {
+            stopwatch.Restart();
+            var cues = new Dictionary<string, Tensor> { ["text"] = encoders.Text!.Encode(pairs.Select(p => p.Caption).ToArray()) };
+            HenRecall recall = memory.Network.Recall(cues, pairs.Select(p => p.Item).ToArray(), masked);
+            rows.Add(new DemoRow("emoji, [image; name]", cue, memory.Count, recall.Accuracy, recall.MetastableFraction, null, stopwatch.Elapsed.TotalSeconds + buildSeconds));
+            buildSeconds = 0;
+        }
+
+        Captions("the name", items.Select((item, i) => (i, item.Caption!)).ToArray());
+        (int, string)[] others = emoji.SelectMany((e, i) => e.Captions.Skip(1).Where(c => !string.Equals(c, e.Caption, StringComparison.OrdinalIgnoreCase)).Take(1).Select(c => (i, c))).ToArray();
+        Captions($"another wording ({others.Length} short names)", others);
+
+        // From the top half of the image.
+        stopwatch.Restart();
+        float[] pixelMask = Occlusion.Mask(OcclusionRegion.BottomHalf, 32, 32).SelectMany(m => new[] { m, m, m }).ToArray();
+        EncodedImages halves = EncodedImages.Encode("autoencoder", encoders.Image!, images, pixelMask);
+        HenRecall byHalf = memory.Network.Recall(
+            new Dictionary<string, Tensor> { ["image"] = halves.CueCodes }, Enumerable.Range(0, memory.Count).ToArray(), memory.Options with { CueMode = MultimodalMemory.DefaultCueMode },
+            new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray(halves.CodeMask, 1, halves.CodeMask.Length) });
+        rows.Add(new DemoRow("emoji, [image; name]", "top half of the image (masked)", memory.Count, byHalf.Accuracy, byHalf.MetastableFraction, null, stopwatch.Elapsed.TotalSeconds));
+
+        html.AppendLine("<h2>Emoji: recall from the name alone</h2><table><tr><th>name (the cue)</th><th>stored image</th><th>recalled image</th><th>recalled item</th><th>top weight</th></tr>");
+        var shape = new ImageShape(3, 32, 32);
+        for (int i = 0; i < Examples; i++)
+        {
+            int k = i * (memory.Count / Examples);
+            Engram.Hen.MemoryRecall r = memory.Recall(new MemoryCue(Text: items[k].Caption));
+            html.AppendLine(CultureInfo.InvariantCulture,
+                $"<tr><td>{WebUtility.HtmlEncode(items[k].Caption)}</td><td>{Img(encoded.References, k, shape)}</td><td>{Img(Tensor.FromArray(r.Image!, 1, r.Image!.Length), 0, shape)}</td>" +
+                $"<td>{WebUtility.HtmlEncode(r.Caption)}</td><td>{r.TopWeight:F4}</td></tr>");
+        }
+
+        html.AppendLine("</table>");
+    }
+
+    private static ExperimentRow Template() => new()
+    {
+        Experiment = "demo", Dataset = "fashion-mnist", Encoder = "", Similarity = "", CueMode = "", Beta = 0, N = 0,
+        Accuracy = 0, MetastableFraction = 0, OneMinusSsim = 0, Mse = 0,
+    };
+
+    private static string Img(Tensor rows, int i, ImageShape shape) =>
+        $"<img width=\"84\" height=\"84\" style=\"image-rendering:pixelated\" src=\"data:image/png;base64,{Convert.ToBase64String(PngEncoder.Encode(ImageTrial.ToImage(rows, i, shape)))}\">";
+
+    private static string Page(IReadOnlyList<DemoRow> rows, string examples)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>engram demo</title>");
+        text.AppendLine("<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:center}</style></head><body>");
+        text.AppendLine("<h1>engram demo</h1><p>Memories built from the data shipped in <code>data/</code>; every item recalled from a partial cue.</p>");
+        text.AppendLine("<table><tr><th>memory</th><th>cue</th><th>N</th><th>accuracy</th><th>metastable</th><th>1 − SSIM</th><th>seconds</th></tr>");
+        foreach (DemoRow r in rows)
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"<tr><td>{WebUtility.HtmlEncode(r.Memory)}</td><td>{WebUtility.HtmlEncode(r.Cue)}</td><td>{r.N}</td><td>{r.Accuracy:F4}</td><td>{r.MetastableFraction:F4}</td><td>{(r.OneMinusSsim is double d ? d.ToString("F4", CultureInfo.InvariantCulture) : "—")}</td><td>{r.Seconds:F1}</td></tr>"));
+        }
+
+        text.AppendLine("</table>");
+        text.Append(examples);
+        text.AppendLine("</body></html>");
+        return text.ToString();
+    }
+
+    /// <summary>One line of the demo's results.</summary>
+    internal sealed record DemoRow(string Memory, string Cue, int N, double Accuracy, double MetastableFraction, double? OneMinusSsim, double Seconds);
+}

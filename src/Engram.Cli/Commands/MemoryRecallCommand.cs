@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using Engram.Data.Audio;
+using Engram.Data.Cues;
+using Engram.Data.Images;
+using Engram.Data.Png;
+using Engram.Evaluation.Experiments;
+using Engram.Hen;
+using Engram.Memory;
+using Engram.Tensors;
+using Spectre.Console;
+
+namespace Engram.Cli.Commands;
+
+/// <summary>The options of <c>engram recall --memory</c>.</summary>
+internal sealed class MemoryRecallOptions
+{
+    public Option<string?> Memory { get; } = new("--memory") { Description = "A memory file from `engram build`: recall one item from it.", HelpName = "FILE" };
+
+    public Option<string?> Image { get; } = new("--image") { Description = "--memory: an image cue (PNG), resized to the memory's images.", HelpName = "PNG" };
+
+    public Option<string?> Item { get; } = new("--item") { Description = "--memory: use the stored image of this item (its id or index) as the image cue.", HelpName = "ID" };
+
+    public Option<string?> Text { get; } = new("--text") { Description = "--memory: a caption cue.", HelpName = "TEXT" };
+
+    public Option<string?> Audio { get; } = new("--audio") { Description = "--memory: a sound cue (WAV).", HelpName = "WAV" };
+
+    public Option<double> Noise { get; } = new("--noise") { Description = "--memory: add Gaussian noise of this σ to the image cue (pixels in [0, 1]).", DefaultValueFactory = _ => 0 };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "--memory: seed of the noise.", DefaultValueFactory = _ => 1 };
+
+    public Option<string?> Save { get; } = new("--save") { Description = "--memory: write the recalled image (decoded) to this PNG.", HelpName = "PNG" };
+
+    public Option<int> RunnersUp { get; } = new("--runners-up") { Description = "--memory: how many of the heaviest memories to list.", DefaultValueFactory = _ => 5 };
+}
+
+/// <summary><c>engram recall --memory M</c>: one cue, one recalled item, with its weight, steps, metastability and runners-up.</summary>
+internal static class MemoryRecallCommand
+{
+    public static int Run(
+        CliContext context, ParseResult parse, string path, MemoryRecallOptions o, RecallOptions? overrides,
+        string? similarity, string? cueMode, string? occlude, string? jsonPath)
+    {
+        MultimodalMemory memory = MultimodalMemory.Load(path);
+        string? imagePath = parse.GetValue(o.Image), item = parse.GetValue(o.Item), text = parse.GetValue(o.Text), audioPath = parse.GetValue(o.Audio);
+        if (imagePath is not null && item is not null)
+        {
+            throw new ArgumentException("Give either --image or --item as the image cue, not both.");
+        }
+
+        float[]? image = null;
+        if (imagePath is not null || item is not null)
+        {
+            var codec = memory.Encoders.Image ?? throw new ArgumentException(
+                $"{path} has no image slot (it has {string.Join(", ", memory.Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.");
+            image = imagePath is not null
+                ? ImageOps.Prepare(PngDecoder.Decode(imagePath).Image, codec.Shape.Width, codec.Shape.Channels == 1)
+                : memory.StoredImage(Find(memory, item!))!;
+        }
+
+        float[]? pixelMask = null;
+        if (image is not null)
+        {
+            var shape = memory.Encoders.Image!.Shape;
+            double sigma = parse.GetValue(o.Noise);
+            if (sigma > 0)
+            {
+                image = Data.Cues.Noise.Gaussian(image, sigma, new Random(parse.GetValue(o.Seed))).Content;
+            }
+
+            if (occlude is not null)
+            {
+                float[] mask = Occlusion.Mask(Occlusion.Parse(occlude), shape.Height, shape.Width);
+                pixelMask = mask.SelectMany(m => Enumerable.Repeat(m, shape.Channels)).ToArray();
+                for (int i = 0; i < image.Length; i++)
+                {
+                    image[i] *= pixelMask[i];
+                }
+            }
+        }
+        else if (occlude is not null || parse.GetValue(o.Noise) > 0)
+        {
+            throw new ArgumentException("--occlude and --noise change an image cue: give --image or --item too.");
+        }
+
+        AudioClip? audio = audioPath is null ? null : WavFile.Read(audioPath);
+        if (overrides is not null || similarity is not null)
+        {
+            overrides = (overrides ?? memory.Options) with { Similarity = similarity is null ? memory.Options.Similarity : CommonOptions.ParseSimilarity(similarity) };
+        }
+
+        CueMode? mode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode);
+        Engram.Hen.MemoryRecall recall = memory.Recall(new MemoryCue(image, pixelMask, text, audio), overrides, mode, runnersUp: Math.Max(1, parse.GetValue(o.RunnersUp)));
+
+        string cue = string.Join(" + ", new[]
+        {
+            imagePath is not null ? $"image {Path.GetFileName(imagePath)}" : item is not null ? $"stored image of {item}" : null,
+            occlude is not null ? occlude : null,
+            parse.GetValue(o.Noise) > 0 ? string.Create(CultureInfo.InvariantCulture, $"noise σ {parse.GetValue(o.Noise):G3}") : null,
+            text is not null ? $"\"{text}\"" : null,
+            audioPath is not null ? $"sound {Path.GetFileName(audioPath)}" : null,
+        }.OfType<string>());
+        context.Console.MarkupLine(Markup.Escape($"Cue: {cue}. Recalled item {recall.Id}{(recall.Caption is null ? "" : $" \"{recall.Caption}\"")}" +
+            $"{(recall.Metastable ? " — a mixture (metastable), not one stored item" : "")}."));
+        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("top weight").AddColumn("steps").AddColumn("metastable").AddColumn("cue mode").AddColumn("β");
+        summary.AddRow(Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
+            recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no", ImageTrial.Name(recall.Options.CueMode),
+            recall.Options.Beta.ToString("G4", CultureInfo.InvariantCulture));
+        context.Console.Write(summary);
+        var runners = new Table().Border(TableBorder.Rounded).AddColumn("rank").AddColumn("item").AddColumn("caption").AddColumn("weight");
+        int rank = 1;
+        foreach (RunnerUp r in recall.RunnersUp)
+        {
+            runners.AddRow((rank++).ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Id), Markup.Escape(r.Caption ?? "—"), r.Weight.ToString("G4", CultureInfo.InvariantCulture));
+        }
+
+        context.Console.Write(runners);
+        if (parse.GetValue(o.Save) is string savePath)
+        {
+            if (recall.Image is null)
+            {
+                throw new ArgumentException($"--save writes the recalled image, but {path} has no image slot.");
+            }
+
+            PngEncoder.Save(savePath, ImageTrial.ToImage(Tensor.FromArray(recall.Image, 1, recall.Image.Length), 0, memory.Encoders.Image!.Shape));
+            context.Output.WriteLine($"Wrote the recalled image to {savePath}.");
+        }
+
+        if (jsonPath is not null)
+        {
+            JsonOutput.Write(jsonPath, new
+            {
+                item_id = recall.Id,
+                item_index = recall.Index,
+                caption = recall.Caption,
+                top_weight = recall.TopWeight,
+                steps = recall.Steps,
+                metastable = recall.Metastable,
+                runners_up = recall.RunnersUp.Select(r => new { item_id = r.Id, item_index = r.Index, caption = r.Caption, weight = r.Weight }),
+                energies = recall.Energies,
+                cue_mode = ImageTrial.Name(recall.Options.CueMode),
+                beta = recall.Options.Beta,
+                similarity = ImageTrial.Name(recall.Options.Similarity),
+                memory = path,
+            }, context.Output);
+        }
+
+        return 0;
+    }
+
+    private static int Find(MultimodalMemory memory, string item)
+    {
+        for (int i = 0; i < memory.Count; i++)
+        {
+            if (memory.Items[i].Id == item)
+            {
+                return i;
+            }
+        }
+
+        return int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index < memory.Count
+            ? index
+            : throw new ArgumentException($"--item {item}: no item has that id, and it is not an index below {memory.Count}.");
+    }
+}

@@ -1,0 +1,134 @@
+using Engram.Encoders;
+using Engram.Encoders.Audio;
+using Engram.Encoders.Images;
+using Engram.Encoders.Text;
+using Engram.Nn;
+
+namespace Engram.Hen;
+
+/// <summary>
+/// Which encoder makes a slot's codes, as a memory file records it: the slot ("image", "text" or
+/// "audio"), the encoder's kind ("raw", a codec kind such as "autoencoder", "pixelized", "ngram" or
+/// "speech"), the weight file and the SHA-256 of its parameters when the encoder has weights.
+/// </summary>
+public sealed record SlotEncoder(string Slot, string Kind, string? Weights = null, string? Sha256 = null);
+
+/// <summary>
+/// The encoders of a multimodal memory, one per slot: an image codec (raw pixels or a trained codec),
+/// a text encoder (pixelized through the image codec, or a trained n-gram encoder) and a speech
+/// encoder. Any may be absent, but a memory has at least one.
+/// </summary>
+public sealed class MemoryEncoders
+{
+    /// <summary>The slot names, in the order slots are laid out.</summary>
+    public static readonly IReadOnlyList<string> Slots = ["image", "text", "audio"];
+
+    private MemoryEncoders(IImageCodec? image, ITextEncoder? text, IAudioEncoder? audio, IReadOnlyList<SlotEncoder> described)
+    {
+        Image = image;
+        Text = text;
+        Audio = audio;
+        Described = described;
+    }
+
+    public IImageCodec? Image { get; }
+
+    public ITextEncoder? Text { get; }
+
+    public IAudioEncoder? Audio { get; }
+
+    /// <summary>What each present slot's encoder is, as saved in a memory file.</summary>
+    public IReadOnlyList<SlotEncoder> Described { get; }
+
+    /// <summary>
+    /// Opens the encoders: <paramref name="image"/> is "raw" (pixels at <paramref name="rawShape"/>) or a codec
+    /// weight file; <paramref name="text"/> is "pixelized" (through the image codec) or an n-gram weight
+    /// file; <paramref name="audio"/> a speech weight file. Null leaves the slot out.
+    /// </summary>
+    public static MemoryEncoders Open(string? image, string? text, string? audio, ImageShape? rawShape = null)
+    {
+        if (image is null && text is null && audio is null)
+        {
+            throw new ArgumentException("A memory needs at least one of an image codec, a text encoder and an audio encoder.");
+        }
+
+        var described = new List<SlotEncoder>();
+        IImageCodec? codec = null;
+        if (image is not null)
+        {
+            if (image == "raw")
+            {
+                codec = new IdentityCodec(rawShape ?? throw new ArgumentException("Raw images need a shape (channels, height, width)."));
+                described.Add(new SlotEncoder("image", "raw"));
+            }
+            else
+            {
+                ConvImageCodec conv = ImageCodecs.Load(Existing(image, "image codec"));
+                codec = conv;
+                described.Add(new SlotEncoder("image", conv.Config.Kind, image, conv.ParameterHash()));
+            }
+        }
+
+        ITextEncoder? textEncoder = null;
+        if (text is not null)
+        {
+            if (text == "pixelized")
+            {
+                textEncoder = new PixelizedTextEncoder(codec ?? throw new ArgumentException("Pixelized text is drawn and passed through the image codec: choose an image codec too."));
+                described.Add(new SlotEncoder("text", "pixelized"));
+            }
+            else
+            {
+                NgramTextEncoder ngram = NgramTextEncoder.Load(Existing(text, "text encoder"));
+                textEncoder = ngram;
+                described.Add(new SlotEncoder("text", "ngram", text, ModelWeights.ParameterHash(ngram)));
+            }
+        }
+
+        IAudioEncoder? audioEncoder = null;
+        if (audio is not null)
+        {
+            SpeechEncoder speech = SpeechEncoder.Load(Existing(audio, "audio encoder"));
+            audioEncoder = speech;
+            described.Add(new SlotEncoder("audio", "speech", audio, ModelWeights.ParameterHash(speech)));
+        }
+
+        return new MemoryEncoders(codec, textEncoder, audioEncoder, described);
+    }
+
+    /// <summary>
+    /// Reopens the encoders a memory file names, with weight paths relative to <paramref name="folder"/>,
+    /// and refuses any whose weights are no longer the ones the memory was built with.
+    /// </summary>
+    internal static MemoryEncoders Reopen(IReadOnlyList<SlotEncoder> described, string folder, ImageShape? rawShape, string memoryPath)
+    {
+        string? Resolve(SlotEncoder? e) => e?.Weights is null ? e?.Kind : Path.GetFullPath(e.Weights, folder);
+        SlotEncoder? image = described.FirstOrDefault(e => e.Slot == "image"), text = described.FirstOrDefault(e => e.Slot == "text"), audio = described.FirstOrDefault(e => e.Slot == "audio");
+        foreach (SlotEncoder e in described.Where(e => e.Weights is not null))
+        {
+            string path = Path.GetFullPath(e.Weights!, folder);
+            if (!File.Exists(path))
+            {
+                throw new InvalidDataException($"{memoryPath} was built with the {e.Slot} encoder {e.Weights}, which is not at {path}: put the weights back, or build the memory again.");
+            }
+        }
+
+        MemoryEncoders encoders = Open(Resolve(image), Resolve(text), Resolve(audio), rawShape);
+        foreach (SlotEncoder recorded in described.Where(e => e.Sha256 is not null))
+        {
+            SlotEncoder now = encoders.Described.Single(e => e.Slot == recorded.Slot);
+            if (!string.Equals(now.Sha256, recorded.Sha256, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException(
+                    $"{memoryPath} was built with {recorded.Slot} encoder weights {recorded.Sha256![..12]}…, but {recorded.Weights} now holds {now.Sha256![..12]}…: " +
+                    "its codes would not match the stored ones. Restore those weights, or build the memory again.");
+            }
+        }
+
+        return encoders;
+    }
+
+    private static string Existing(string path, string what) => File.Exists(path)
+        ? path
+        : throw new FileNotFoundException($"The {what} {path} does not exist (trained weights ship in data/models; see its MANIFEST.md).", path);
+}

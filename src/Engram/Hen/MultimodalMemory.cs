@@ -1,0 +1,415 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Engram.Data.Audio;
+using Engram.Data.Safetensors;
+using Engram.Encoders;
+using Engram.Memory;
+
+namespace Engram.Hen;
+
+/// <summary>A stored item: its id and, when it has one, its caption.</summary>
+public sealed record MemoryItem(string Id, string? Caption = null);
+
+/// <summary>
+/// A cue for a <see cref="MultimodalMemory"/>: any of an image (samples at the image codec's shape,
+/// with an optional observation mask, 1 = visible), a caption and a sound.
+/// </summary>
+public sealed record MemoryCue(float[]? Image = null, float[]? PixelMask = null, string? Text = null, AudioClip? Audio = null)
+{
+    /// <summary>The slots this cue gives.</summary>
+    public IEnumerable<string> Slots =>
+        new[] { Image is null ? null : "image", Text is null ? null : "text", Audio is null ? null : "audio" }.OfType<string>();
+}
+
+/// <summary>An item and its softmax weight at the final state.</summary>
+public sealed record RunnerUp(int Index, string Id, string? Caption, double Weight);
+
+/// <summary>One step of a traced recall: the energy, the heaviest memories and the decoded image of the state.</summary>
+public sealed record RecallStep(int Step, double Energy, IReadOnlyList<RunnerUp> Top, float[]? Image);
+
+/// <summary>What a memory returned for one cue.</summary>
+public sealed record MemoryRecall
+{
+    /// <summary>The stored item nearest to the final state.</summary>
+    public required int Index { get; init; }
+
+    public required string Id { get; init; }
+
+    public string? Caption { get; init; }
+
+    /// <summary>The largest softmax weight at the last step.</summary>
+    public required double TopWeight { get; init; }
+
+    public required int Steps { get; init; }
+
+    /// <summary>Whether the final state is a mixture rather than a stored item.</summary>
+    public required bool Metastable { get; init; }
+
+    /// <summary>The heaviest memories at the final state, heaviest first (the first is usually the recalled item).</summary>
+    public required IReadOnlyList<RunnerUp> RunnersUp { get; init; }
+
+    /// <summary>The decoded image slot of the final state (null when the memory has no image slot).</summary>
+    public float[]? Image { get; init; }
+
+    /// <summary>The energy before the first step and after each.</summary>
+    public required IReadOnlyList<double> Energies { get; init; }
+
+    /// <summary>Step by step, when asked for.</summary>
+    public IReadOnlyList<RecallStep>? Trace { get; init; }
+
+    /// <summary>The options recall ran with.</summary>
+    public required RecallOptions Options { get; init; }
+}
+
+/// <summary>
+/// A memory of items with images, captions and sounds, as a user builds, saves and recalls it: a
+/// <see cref="HopfieldEncodingNetwork"/> whose slots are the codes of <see cref="MemoryEncoders"/>,
+/// with the items' ids and captions. Saved as one safetensors file: the stored patterns as a tensor,
+/// and in the metadata the format version, slot layout and scales, item ids and captions, recall
+/// options and each encoder with the SHA-256 of its weights (checked when the file is opened).
+/// </summary>
+public sealed class MultimodalMemory
+{
+    /// <summary>The version of the file format this build writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    private const string MetadataKey = "engram.memory";
+    private const string PatternsTensor = "patterns";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private MultimodalMemory(HopfieldEncodingNetwork network, MemoryEncoders encoders, IReadOnlyList<MemoryItem> items, RecallOptions options)
+    {
+        Network = network;
+        Encoders = encoders;
+        Items = items;
+        Options = options;
+    }
+
+    /// <summary>The network: slots, scales and stored patterns.</summary>
+    public HopfieldEncodingNetwork Network { get; }
+
+    public MemoryEncoders Encoders { get; }
+
+    public IReadOnlyList<MemoryItem> Items { get; }
+
+    /// <summary>The recall options saved with the memory: similarity, β and steps (each recall may override them; the cue mode is chosen per cue).</summary>
+    public RecallOptions Options { get; }
+
+    public int Count => Items.Count;
+
+    /// <summary>
+    /// How a memory compares a cue unless told otherwise: MaskedFree, over the slots (and, for a partly
+    /// hidden image, the code components) the cue gives, with nothing clamped, so the state settles on
+    /// stored items. A cue is an estimate (an occluded image's code, another wording of a caption, another
+    /// voice), so holding it fixed would keep the state off every stored item; the slots it lacks never
+    /// take part, so zeros there cannot favour faint or quiet items.
+    /// </summary>
+    public const CueMode DefaultCueMode = CueMode.MaskedFree;
+
+    /// <summary>The store-time uniqueness warnings, one line per colliding pair.</summary>
+    public IEnumerable<string> Warnings => Network.Warnings;
+
+    /// <summary>
+    /// The default options: L2 similarity, β = 1000 (every slot has mean norm 1), 10 steps. The cue mode is
+    /// chosen per cue (see <see cref="Recall"/>).
+    /// </summary>
+    public static RecallOptions DefaultOptions => new() { Similarity = Similarity.L2, Beta = 1000f, MaxSteps = 10 };
+
+    /// <summary>
+    /// Encodes and stores <paramref name="items"/>: <paramref name="images"/> ([N, image shape], needed when
+    /// there is an image codec), the items' captions (needed with a text encoder) and <paramref name="audio"/>
+    /// (needed with an audio encoder). <paramref name="progress"/> hears each slot as it is encoded.
+    /// </summary>
+    public static MultimodalMemory Build(
+        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, Tensor? images = null, IReadOnlyList<AudioClip>? audio = null,
+        RecallOptions? options = null, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(encoders);
+        if (items.Count == 0)
+        {
+            throw new ArgumentException("A memory needs at least one item.", nameof(items));
+        }
+
+        var slots = new List<SlotCodes>();
+        if (encoders.Image is { } codec)
+        {
+            if (images is null || images.RowCount != items.Count || images.Shape[1] != codec.Shape.Length)
+            {
+                throw new ArgumentException($"The image slot needs [{items.Count}, {codec.Shape.Length}] images ({codec.Shape}); got {images?.ToString() ?? "none"}.", nameof(images));
+            }
+
+            progress?.Report($"encoding {items.Count:N0} images ({codec.Name})");
+            slots.Add(new SlotCodes("image", codec.Encode(images)));
+        }
+
+        if (encoders.Text is { } text)
+        {
+            MemoryItem? uncaptioned = items.FirstOrDefault(i => string.IsNullOrWhiteSpace(i.Caption));
+            if (uncaptioned is not null)
+            {
+                throw new ArgumentException($"Item '{uncaptioned.Id}' has no caption, and the memory has a text slot: give every item a caption, or leave the text encoder out.", nameof(items));
+            }
+
+            progress?.Report($"encoding {items.Count:N0} captions ({text.Name})");
+            slots.Add(new SlotCodes("text", text.Encode(items.Select(i => i.Caption!).ToArray())));
+        }
+
+        if (encoders.Audio is { } speech)
+        {
+            if (audio is null || audio.Count != items.Count)
+            {
+                throw new ArgumentException($"The audio slot needs one sound per item ({items.Count}); got {audio?.Count ?? 0}.", nameof(audio));
+            }
+
+            progress?.Report($"encoding {items.Count:N0} sounds ({speech.Name})");
+            slots.Add(new SlotCodes("audio", speech.Encode(audio)));
+        }
+
+        RecallOptions chosen = options ?? DefaultOptions;
+        progress?.Report($"storing {items.Count:N0} items and checking that their cues are unique");
+        var network = HopfieldEncodingNetwork.Store(slots, chosen, items.Select(i => i.Id).ToArray());
+        return new MultimodalMemory(network, encoders, items, chosen);
+    }
+
+    /// <summary>
+    /// Recalls from <paramref name="cue"/> with the memory's options or <paramref name="options"/>, in cue
+    /// mode <paramref name="cueMode"/> (default <see cref="DefaultCueMode"/>). With <paramref name="trace"/>,
+    /// every step's energy, heaviest memories and decoded image come back too.
+    /// </summary>
+    public MemoryRecall Recall(MemoryCue cue, RecallOptions? options = null, CueMode? cueMode = null, bool trace = false, int runnersUp = 5)
+    {
+        ArgumentNullException.ThrowIfNull(cue);
+        var cues = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var masks = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (!cue.Slots.Any())
+        {
+            throw new ArgumentException($"The cue is empty: give an image, a caption or a sound (this memory has {string.Join(", ", Network.Layout.Slots.Select(s => s.Name))}).", nameof(cue));
+        }
+
+        string? missing = cue.Slots.FirstOrDefault(s => !Network.Layout.Contains(s));
+        if (missing is not null)
+        {
+            throw new ArgumentException($"This memory has no {missing} slot (it has {string.Join(", ", Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.", nameof(cue));
+        }
+
+        if (cue.Image is { } image)
+        {
+            IImageCodec codec = Encoders.Image!;
+            if (image.Length != codec.Shape.Length)
+            {
+                throw new ArgumentException($"The image cue has {image.Length} samples; this memory's images are {codec.Shape} ({codec.Shape.Length}).", nameof(cue));
+            }
+
+            cues["image"] = codec.Encode(Tensor.FromArray(image, 1, image.Length));
+            if (cue.PixelMask is { } pixelMask)
+            {
+                float[] codeMask = codec.CodeMask(pixelMask);
+                if (!codeMask.Any(m => m != 0))
+                {
+                    throw new ArgumentException("The image cue hides every part of the image that the codec's code could be compared on; show more of it.", nameof(cue));
+                }
+
+                masks["image"] = Tensor.FromArray(codeMask, 1, codeMask.Length);
+            }
+        }
+
+        if (cue.Text is { } text)
+        {
+            cues["text"] = Encoders.Text!.Encode([text]);
+        }
+
+        if (cue.Audio is { } audio)
+        {
+            cues["audio"] = Encoders.Audio!.Encode([audio]);
+        }
+
+        RecallOptions chosen = (options ?? Options) with { CueMode = cueMode ?? DefaultCueMode };
+        chosen.Validate();
+
+        HenRecall recall = Network.Recall(cues, null, chosen, masks);
+        RecallResult result = recall.Results[0];
+        Tensor? decoded = Encoders.Image is { } imageCodec ? imageCodec.Decode(recall.SlotState("image")) : null;
+        IReadOnlyList<RecallStep>? steps = trace ? Trace(cues, masks, chosen, result) : null;
+        return new MemoryRecall
+        {
+            Index = result.Nearest,
+            Id = Items[result.Nearest].Id,
+            Caption = Items[result.Nearest].Caption,
+            TopWeight = result.TopWeight,
+            Steps = result.Steps,
+            Metastable = result.Metastable,
+            RunnersUp = Heaviest(result.State, chosen, runnersUp),
+            Image = decoded?.Span.ToArray(),
+            Energies = result.Energies,
+            Trace = steps,
+            Options = chosen,
+        };
+    }
+
+    /// <summary>The decoded stored image of item <paramref name="index"/> (Dec(ξ)); null without an image slot.</summary>
+    public float[]? StoredImage(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        if (Encoders.Image is not { } codec)
+        {
+            return null;
+        }
+
+        Slot slot = Network.Layout["image"];
+        float inverse = 1f / Network.Scales[slot.Index];
+        float[] code = Network.Memory.Bank[index].Slice(slot.Offset, slot.Length).ToArray();
+        System.Numerics.Tensors.TensorPrimitives.Multiply(code, inverse, code);
+        return codec.Decode(Tensor.FromArray(code, 1, code.Length)).Span.ToArray();
+    }
+
+    /// <summary>Writes the memory to <paramref name="path"/> whole or not at all; encoder paths are kept relative to its folder.</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var file = new MemoryFileContents
+        {
+            Version = FormatVersion,
+            Slots = Network.Layout.Slots.Select(s => new SlotEntry(s.Name, s.Length, s.Weight, Network.Scales[s.Index])).ToArray(),
+            Encoders = Encoders.Described.Select(e => e.Weights is null ? e : e with { Weights = Path.GetRelativePath(folder, Path.GetFullPath(e.Weights)) }).ToArray(),
+            ImageShape = Encoders.Image is { } codec ? [codec.Shape.Channels, codec.Shape.Height, codec.Shape.Width] : null,
+            Items = Items.ToArray(),
+            Options = new OptionsEntry(Options.Similarity, Options.Beta, Options.MaxSteps),
+            Collisions = Network.Collisions.ToArray(),
+        };
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [MetadataKey] = JsonSerializer.Serialize(file, Json) };
+        SafetensorsWriter.Write(path, [SafetensorsTensor.FromFloat32(PatternsTensor, Network.Memory.Bank.Patterns)], metadata);
+    }
+
+    /// <summary>
+    /// Opens a saved memory, reopening its encoders; refuses a file that is not a memory, is of another
+    /// format version, is inconsistent, or whose encoders' weights have changed, saying which and why.
+    /// </summary>
+    public static MultimodalMemory Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The memory file {path} does not exist (make one with `engram build`).", path);
+        }
+
+        MemoryFileContents file;
+        Tensor patterns;
+        try
+        {
+            using SafetensorsFile safetensors = SafetensorsFile.Open(path);
+            if (!safetensors.Metadata.TryGetValue(MetadataKey, out string? json))
+            {
+                throw new InvalidDataException($"{path} is a safetensors file but not an Engram memory (no '{MetadataKey}' metadata); make one with `engram build`.");
+            }
+
+            file = JsonSerializer.Deserialize<MemoryFileContents>(json, Json) ?? throw new InvalidDataException($"{path}: the memory metadata is empty.");
+            if (file.Version != FormatVersion)
+            {
+                throw new InvalidDataException($"{path} is a version {file.Version} memory; this build of Engram reads version {FormatVersion}. Build the memory again.");
+            }
+
+            if (!safetensors.Contains(PatternsTensor))
+            {
+                throw new InvalidDataException($"{path} has no '{PatternsTensor}' tensor.");
+            }
+
+            patterns = safetensors.ReadFloat32(PatternsTensor);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: the memory metadata is not valid JSON ({e.Message}).", e);
+        }
+
+        if (file.Slots is null || file.Items is null || file.Encoders is null || file.Options is null || file.Slots.Length == 0)
+        {
+            throw new InvalidDataException($"{path}: the memory metadata lacks slots, items, encoders or options.");
+        }
+
+        var layout = new SlotLayout(file.Slots.Select(s => (s.Name, s.Length, s.Weight)).ToArray());
+        if (patterns.Rank != 2 || patterns.RowCount != file.Items.Length || patterns.Shape[1] != layout.Length)
+        {
+            throw new InvalidDataException(
+                $"{path}: the patterns are {patterns}, but the metadata describes {file.Items.Length} items of length {layout.Length}.");
+        }
+
+        ImageShape? shape = file.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
+        MemoryEncoders encoders = MemoryEncoders.Reopen(file.Encoders, Path.GetDirectoryName(Path.GetFullPath(path))!, shape, path);
+        foreach (Slot slot in layout.Slots)
+        {
+            int expected = slot.Name switch
+            {
+                "image" => encoders.Image?.CodeLength ?? -1,
+                "text" => encoders.Text?.CodeLength ?? -1,
+                "audio" => encoders.Audio?.CodeLength ?? -1,
+                _ => -1,
+            };
+            if (expected != slot.Length)
+            {
+                throw new InvalidDataException($"{path}: slot '{slot.Name}' holds {slot.Length} components, but its encoder makes codes of {expected}.");
+            }
+        }
+
+        var options = new RecallOptions { Similarity = file.Options.Similarity, Beta = file.Options.Beta, MaxSteps = file.Options.Steps };
+        options.Validate();
+        var network = HopfieldEncodingNetwork.Restore(layout, file.Slots.Select(s => s.Scale).ToArray(), patterns, file.Items.Select(i => i.Id).ToArray(), options, file.Collisions ?? []);
+        return new MultimodalMemory(network, encoders, file.Items, options);
+    }
+
+    private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count)
+    {
+        Tensor weights = Network.Memory.WithOptions(options with { CueMode = CueMode.Full }).Association(Tensor.FromArray(state, 1, state.Length));
+        return weights.Span.ToArray()
+            .Select((w, n) => (w, n))
+            .OrderByDescending(p => p.w)
+            .Take(count)
+            .Select(p => new RunnerUp(p.n, Items[p.n].Id, Items[p.n].Caption, p.w))
+            .ToArray();
+    }
+
+    // Each step's state is the state after t steps: recall again with T = t (deterministic, so the
+    // same path), then weigh and decode it.
+    private RecallStep[] Trace(Dictionary<string, Tensor> cues, Dictionary<string, Tensor> masks, RecallOptions options, RecallResult final)
+    {
+        var steps = new List<RecallStep>();
+        for (int t = 1; t <= final.Steps; t++)
+        {
+            HenRecall partial = Network.Recall(cues, null, options with { MaxSteps = t, Tolerance = 0 }, masks);
+            RecallResult r = partial.Results[0];
+            float[]? image = Encoders.Image is { } codec ? codec.Decode(partial.SlotState("image")).Span.ToArray() : null;
+            steps.Add(new RecallStep(t, r.Energies[^1], Heaviest(r.State, options, 5), image));
+        }
+
+        return steps.ToArray();
+    }
+
+    private sealed record SlotEntry(string Name, int Length, float Weight, float Scale);
+
+    private sealed record OptionsEntry(Similarity Similarity, float Beta, int Steps);
+
+    private sealed record MemoryFileContents
+    {
+        public int Version { get; init; }
+
+        public SlotEntry[]? Slots { get; init; }
+
+        public SlotEncoder[]? Encoders { get; init; }
+
+        public int[]? ImageShape { get; init; }
+
+        public MemoryItem[]? Items { get; init; }
+
+        public OptionsEntry? Options { get; init; }
+
+        public Collision[]? Collisions { get; init; }
+    }
+}
