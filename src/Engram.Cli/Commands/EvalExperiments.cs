@@ -52,17 +52,30 @@ internal static class EvalExperiments
         var iterations = new Option<string>("--iterations") { Description = "progression: the iterations to show.", DefaultValueFactory = _ => "1,2,3,5,10", HelpName = "LIST" };
         var examples = new Option<int>("--examples") { Description = "Examples drawn in image figures.", DefaultValueFactory = _ => 6 };
         var models = new Option<string?>("--models") { Description = "Folder of trained weights (default: the shipped data/models).", HelpName = "FOLDER" };
+        var redraw = new Option<bool>("--redraw") { Description = $"table1 and beta-sweep: measure nothing; read {spec.Name}.json in --out and draw its figures and tables again." };
         var command = new Command(spec.Name,
             spec.Help + "\n\nWrites NAME.csv, NAME.md, NAME.json (the summary, whose 'rows' have experiment, dataset, encoder, similarity, cue_mode, beta, n, accuracy, " +
             "metastable_fraction, one_minus_ssim, mse) and SVG figures into --out, and prints each configuration as it finishes.\n\n" +
             $"Examples:\n  engram eval {spec.Name} --quick\n  engram eval {spec.Name} --encoders raw,local-autoencoder --similarity l2 --out results/{spec.Name}")
         {
-            output, quick, sizes, encoders, similarities, betas, cueModes, steps, iterations, examples, models,
+            output, quick, sizes, encoders, similarities, betas, cueModes, steps, iterations, examples, models, redraw,
         };
         command.SetAction(parse =>
         {
             bool isQuick = parse.GetValue(quick);
             string folder = parse.GetValue(output) ?? Path.Combine("eval-results", spec.Name);
+            if (parse.GetValue(redraw))
+            {
+                string summary = Path.Combine(folder, spec.Name + ".json");
+                ExperimentReport read = File.Exists(summary)
+                    ? ExperimentReport.Read(summary)
+                    : throw new FileNotFoundException($"--redraw reads {summary}, which does not exist: run the experiment first.", summary);
+                PaperExperiments.Redraw(read);
+                IReadOnlyList<string> files = read.Write(folder);
+                context.Output.WriteLine($"Redrew {string.Join(", ", files.Select(Path.GetFileName))} in {folder} from {read.Rows.Count} rows.");
+                return 0;
+            }
+
             var settings = new ExperimentSettings
             {
                 ModelsFolder = parse.GetValue(models) ?? ExperimentEncoders.ShippedModels()

@@ -89,6 +89,13 @@ public sealed class PaperExperimentsTests
             }
 
             Assert.Equal("beta-sweep", rows[0].GetProperty("experiment").GetString());
+
+            // And it reads back row for row, and its figures can be drawn again from the rows alone
+            ExperimentReport read = ExperimentReport.Read(Path.Combine(folder, "beta-sweep.json"));
+            Assert.Equal(report.Rows, read.Rows);
+            PaperExperiments.Redraw(read);
+            Assert.Equal(report.Figures.Keys.Order(), read.Figures.Keys.Order());
+            Assert.Equal(report.Figures["mse-full.svg"], read.Figures["mse-full.svg"]);
             Assert.Equal([1.0, 1.0, 100.0, 100.0], rows.EnumerateArray().Select(r => r.GetProperty("beta").GetDouble()));
         }
         finally

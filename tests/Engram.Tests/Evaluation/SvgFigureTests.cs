@@ -118,7 +118,7 @@ public sealed class SvgFigureTests
         Assert.Equal(["1", "10", "100", "1000"], TickLabels(doc, "x-ticks"));
         Assert.Equal(["1", "10", "100", "1000"], TickLabels(doc, "y-ticks"));
         Assert.Equal(4, SeriesGroup(doc, "s").Elements(s_svg + "circle").Count());
-        Assert.Equal(["1e-4", "0.001", "1", "1000", "1e4", "2.5e5"], new[] { 1e-4, 0.001, 1, 1000, 1e4, 2.5e5 }.Select(SvgFigure.Label));
+        Assert.Equal(["1e-4", "0.001", "1", "1000", "10000", "250000", "1e6", "1.2346e4"], new[] { 1e-4, 0.001, 1, 1000, 1e4, 2.5e5, 1e6, 12345.6 }.Select(SvgFigure.Label));
     }
 
     [Fact]

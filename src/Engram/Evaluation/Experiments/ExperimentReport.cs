@@ -191,6 +191,45 @@ public sealed class ExperimentReport(string name, string description)
         return written;
     }
 
+    /// <summary>
+    /// Reads back the summary <c>NAME.json</c> that <see cref="Write"/> wrote: name, description, seconds,
+    /// settings and rows (figures and extra tables are not read; redraw them from the rows).
+    /// </summary>
+    public static ExperimentReport Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(path));
+        JsonElement root = json.RootElement;
+        string Field(string name) => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String
+            ? e.GetString()!
+            : throw new InvalidDataException($"{path} is not an experiment summary: it has no '{name}'.");
+        var report = new ExperimentReport(Field("experiment"), Field("description"));
+        if (root.TryGetProperty("seconds", out JsonElement seconds))
+        {
+            report.Seconds = seconds.GetDouble();
+        }
+
+        if (root.TryGetProperty("settings", out JsonElement settings))
+        {
+            foreach (JsonProperty p in settings.EnumerateObject())
+            {
+                report.Settings[p.Name] = p.Value.Clone();
+            }
+        }
+
+        if (!root.TryGetProperty("rows", out JsonElement rows) || rows.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidDataException($"{path} is not an experiment summary: it has no 'rows'.");
+        }
+
+        foreach (JsonElement row in rows.EnumerateArray())
+        {
+            report.Add(row.Deserialize<ExperimentRow>(Json) ?? throw new InvalidDataException($"{path}: an empty row."));
+        }
+
+        return report;
+    }
+
     private static string Csv(string field) =>
         field.Contains(',', StringComparison.Ordinal) || field.Contains('"', StringComparison.Ordinal) ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 }

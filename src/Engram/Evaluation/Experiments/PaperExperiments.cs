@@ -32,12 +32,7 @@ public static class PaperExperiments
             "Store the first N Fashion-MNIST training images as codes; recall each from the code of its copy with the bottom half hidden; " +
             "decode the recalled state and score it against Dec(ξ_true) (the paper's Table 1). 'masked' compares only the code components " +
             "the visible pixels determine (raw pixels: Masked; codes: MaskedFree).",
-            report =>
-            {
-                LineFigures(report, "accuracy", "Retrieval accuracy against N", "stored images N", r => r.N, "accuracy", r => r.Accuracy, logX: false);
-                LineFigures(report, "one-minus-ssim", "1 − SSIM against N", "stored images N", r => r.N, "1 − SSIM", r => r.OneMinusSsim, logX: false);
-                PaperTables(report);
-            });
+            Redraw);
     }
 
     /// <summary>Figure 2: 1 − SSIM and MSE against β, dot and L2, every encoder, at the first N.</summary>
@@ -46,12 +41,7 @@ public static class PaperExperiments
         ArgumentNullException.ThrowIfNull(settings);
         return Sweep("beta-sweep", settings, [settings.Sizes[0]], settings.Betas,
             $"Occluded Fashion-MNIST cues, N = {settings.Sizes[0]:N0}, β over several decades (the paper's Figure 2).",
-            report =>
-            {
-                LineFigures(report, "one-minus-ssim", "1 − SSIM against β", "β", r => r.Beta, "1 − SSIM", r => r.OneMinusSsim, logX: true);
-                LineFigures(report, "mse", "MSE against β", "β", r => r.Beta, "MSE", r => r.Mse, logX: true);
-                LineFigures(report, "accuracy", "Retrieval accuracy against β", "β", r => r.Beta, "accuracy", r => r.Accuracy, logX: true);
-            });
+            Redraw);
     }
 
     /// <summary>
@@ -312,6 +302,30 @@ public static class PaperExperiments
 
         report.Seconds = stopwatch.Elapsed.TotalSeconds;
         return report;
+    }
+
+    /// <summary>
+    /// Draws the figures and tables that come from the rows alone (table1 and beta-sweep), for a report
+    /// just measured or read back with <see cref="ExperimentReport.Read"/>.
+    /// </summary>
+    public static void Redraw(ExperimentReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        switch (report.Name)
+        {
+            case "table1":
+                LineFigures(report, "accuracy", "Retrieval accuracy against N", "stored images N", r => r.N, "accuracy", r => r.Accuracy, logX: false);
+                LineFigures(report, "one-minus-ssim", "1 − SSIM against N", "stored images N", r => r.N, "1 − SSIM", r => r.OneMinusSsim, logX: false);
+                PaperTables(report);
+                break;
+            case "beta-sweep":
+                LineFigures(report, "one-minus-ssim", "1 − SSIM against β", "β", r => r.Beta, "1 − SSIM", r => r.OneMinusSsim, logX: true);
+                LineFigures(report, "mse", "MSE against β", "β", r => r.Beta, "MSE", r => r.Mse, logX: true);
+                LineFigures(report, "accuracy", "Retrieval accuracy against β", "β", r => r.Beta, "accuracy", r => r.Accuracy, logX: true);
+                break;
+            default:
+                throw new ArgumentException($"The figures of '{report.Name}' need more than its rows; run it again instead.");
+        }
     }
 
     /// <summary>A unique hashed caption for Fashion-MNIST training image <paramref name="index"/>: a SHA-256 hex digest.</summary>

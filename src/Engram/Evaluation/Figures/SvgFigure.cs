@@ -86,8 +86,11 @@ public static class SvgFigure
         Scale x = Scale.Fit(runs.SelectMany(r => r).SelectMany(r => r).Select(p => p.X), logX);
         Scale y = Scale.Fit(runs.SelectMany(r => r).SelectMany(r => r).Select(p => p.Y), logY, yMin, yMax);
         string[] names = series.Select(s => s.Name).ToArray();
-        return Document(ChartWidth, ChartHeight, svg => Plot(svg, 0, new Rect(0, 0, ChartWidth, ChartHeight), title, 15, xLabel, yLabel, x, y,
-            new Content(names, runs.SelectMany(r => r), (px, py) => DrawLines(svg, series, runs, px, py), series.Select(Style).ToArray())));
+
+        // Past a few series a legend inside the plot hides data: it goes to the right of the plot instead.
+        double outside = names.Length > LegendInsideAtMost ? 36 + TextWidth(names, 12) + 12 : 0;
+        return Document(ChartWidth + outside, ChartHeight, svg => Plot(svg, 0, new Rect(0, 0, ChartWidth + outside, ChartHeight), title, 15, xLabel, yLabel, x, y,
+            new Content(names, runs.SelectMany(r => r), (px, py) => DrawLines(svg, series, runs, px, py), series.Select(Style).ToArray(), outside)));
     }
 
     /// <summary>
@@ -217,11 +220,11 @@ public static class SvgFigure
         return escaped.ToString();
     }
 
-    /// <summary>A tick label: plain digits within [0.001, 10⁴), otherwise 1e4-style.</summary>
+    /// <summary>A tick label: plain digits within [0.001, 10⁶) (whole numbers from 10⁴ on), otherwise 1e4-style.</summary>
     internal static string Label(double v)
     {
         double a = Math.Abs(v);
-        return v == 0 ? "0" : a is >= 1e4 or < 1e-3 ? v.ToString("0.####e0", s_inv) : v.ToString("0.######", s_inv);
+        return v == 0 ? "0" : a >= 1e6 || a < 1e-3 || (a >= 1e4 && v != Math.Round(v)) ? v.ToString("0.####e0", s_inv) : v.ToString("0.######", s_inv);
     }
 
     /// <summary>
@@ -230,7 +233,8 @@ public static class SvgFigure
     /// </summary>
     private static void Plot(StringBuilder svg, int id, Rect box, string title, int titleSize, string xLabel, string yLabel, Scale x, Scale y, Content content)
     {
-        const double left = 66, right = 16, top = 34, bottom = 50;
+        const double left = 66, top = 34, bottom = 50;
+        double right = 16 + content.Outside;
         double x0 = box.X + left, y0 = box.Y + top, w = box.Width - left - right, h = box.Height - top - bottom;
 
         // Far-off points (beyond a fixed yMin/yMax) are clamped so that coordinates stay short numbers.
@@ -271,9 +275,9 @@ public static class SvgFigure
         // The legend goes in whichever top corner the data lines cross less (the right on a tie), judged from
         // points about 8 px apart along the lines.
         double lw = 36 + TextWidth(names, 12), lh = 8 + (18 * names.Length), ly = y0 + 8;
-        int Crowd(double lx) => content.Lines.Sum(line =>
+        int Crowd(double lx) => content.Outside > 0 ? 0 : content.Lines.Sum(line =>
             Along(line.ConvertAll(p => (Px(p.X), Py(p.Y)))).Count(p => p.X > lx - 4 && p.X < lx + lw + 4 && p.Y < ly + lh + 4));
-        double lx = Crowd(x0 + 8) < Crowd(x0 + w - lw - 8) ? x0 + 8 : x0 + w - lw - 8;
+        double lx = content.Outside > 0 ? x0 + w + 12 : Crowd(x0 + 8) < Crowd(x0 + w - lw - 8) ? x0 + 8 : x0 + w - lw - 8;
         svg.Append(s_inv, $"<g class=\"legend\"><rect x=\"{lx:0.##}\" y=\"{ly:0.##}\" width=\"{lw:0.##}\" height=\"{lh}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n");
         for (int k = 0; k < names.Length; k++)
         {
@@ -422,7 +426,10 @@ public static class SvgFigure
 
     /// <summary>What a plot shows: legend names, its data as lines (to keep the legend off them), and how to draw it.</summary>
     private sealed record Content(
-        string[] Names, IEnumerable<List<(double X, double Y)>> Lines, Action<Func<double, double>, Func<double, double>> Draw, (string Colour, bool Dashed)[]? Styles = null);
+        string[] Names, IEnumerable<List<(double X, double Y)>> Lines, Action<Func<double, double>, Func<double, double>> Draw, (string Colour, bool Dashed)[]? Styles = null, double Outside = 0);
+
+    /// <summary>Line charts with more series than this put their legend beside the plot.</summary>
+    private const int LegendInsideAtMost = 4;
 
     private static (string Colour, bool Dashed) Style(Series s, int k) => (Colour(s.Colour >= 0 ? s.Colour : k), s.Dashed);
 
