@@ -83,7 +83,7 @@ internal static class DemoCommand
         int n = data.Count;
         Tensor images = data.Items.Reshape(n, 784);
         MemoryItem[] items = Enumerable.Range(0, n)
-            .Select(i => new MemoryItem($"train-{i:D4}", FashionMnistDataset.ClassNames[(int)labels.Items.Span[i]])).ToArray();
+            .Select(i => new MemoryItem($"train-{i:D5}", FashionMnistDataset.ClassNames[(int)labels.Items.Span[i]])).ToArray();
         float[] pixelMask = Occlusion.Mask(OcclusionRegion.BottomHalf, 28, 28);
 
         // The memory a user would build: local-autoencoder codes.

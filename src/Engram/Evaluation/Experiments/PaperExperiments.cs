@@ -393,7 +393,7 @@ public static class PaperExperiments
     }
 
     // Stores [image; text], recalls from the text slot alone for every similarity, β and cue mode;
-    // returns the decoded recall of the first configuration (for figures) and the network.
+    // returns the decoded recall of the first masked configuration (else the first; for figures) and the network.
     private static (string Label, Tensor Decoded, IImageCodec Codec, HopfieldEncodingNetwork Network) CaptionTrialsWithNetwork(
         ExperimentReport report, ExperimentSettings settings, string dataset, EncodedImages items, string encoder, Tensor captionCodes, IReadOnlyList<string> captions)
     {
@@ -412,7 +412,8 @@ public static class PaperExperiments
                         ImageTrial.Options(similarity, beta, mode == "masked" ? CueMode.Masked : CueMode.Full, settings.Steps), settings.Cancellation);
                     report.Add(row);
                     settings.Say(RowLine(row));
-                    if (first is null)
+                    // Figures show a masked configuration where there is one: the cue compared alone, the paper's mechanism without the zeros' pull.
+                    if (first is null || (mode == "masked" && !firstLabel.EndsWith("masked)", StringComparison.Ordinal)))
                     {
                         first = decoded;
                         firstLabel = string.Create(CultureInfo.InvariantCulture, $"{encoder} ({row.Similarity}, {row.CueMode})");

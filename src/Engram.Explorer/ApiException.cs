@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Engram.Explorer;
+
+/// <summary>A request the explorer refuses: the HTTP status, and the message the client sees as <c>{"error": …}</c>.</summary>
+internal sealed class ApiException(int statusCode, string message) : Exception(message)
+{
+    /// <summary>The HTTP status code of the answer.</summary>
+    public int StatusCode { get; } = statusCode;
+
+    public static ApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
+
+    public static ApiException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Engram.Data.Images;
+using Engram.Data.Png;
+using Engram.Encoders;
+using Engram.Hen;
+
+namespace Engram.Explorer;
+
+/// <summary>The API's JSON: snake_case names, nulls written (a missing caption reads as null).</summary>
+internal static class ExplorerJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+}
+
+internal sealed record ErrorView(string Error);
+
+internal sealed record SlotView(string Name, int Length, float Weight);
+
+internal sealed record EncoderView(string Slot, string Kind);
+
+internal sealed record ImageShapeView(int Channels, int Height, int Width);
+
+internal sealed record OptionsView(string Similarity, float Beta, int Steps);
+
+internal sealed record LimitsView(long MaxRequestBytes, int SeparabilityItems, int MaxSteps, int MaxTraceSteps, int MaxRunnersUp);
+
+internal sealed record MemoryView(
+    string? Name, int Count, IReadOnlyList<SlotView> Slots, IReadOnlyList<EncoderView> Encoders, ImageShapeView? ImageShape,
+    OptionsView Options, string DefaultCueMode, LimitsView Limits, IReadOnlyList<string> Warnings);
+
+internal sealed record ItemView(int Index, string Id, string? Caption);
+
+internal sealed record ItemsView(int Count, int Matching, int Offset, int Limit, string? Query, IReadOnlyList<ItemView> Items);
+
+internal sealed record WeightView(int Index, string Id, string? Caption, double Weight)
+{
+    public static WeightView Of(RunnerUp r) => new(r.Index, r.Id, r.Caption, r.Weight);
+}
+
+internal sealed record StepView(int Step, double Energy, IReadOnlyList<WeightView> Top, string? ImagePng);
+
+internal sealed record CueView(IReadOnlyList<string> Slots, int? HiddenPixels, double? Noise, string? Occlude, int? Item);
+
+internal sealed record RecallOptionsView(string Similarity, float Beta, int Steps, string CueMode);
+
+internal sealed record RecallView(
+    int ItemIndex, string ItemId, string? Caption, double TopWeight, int Steps, bool Metastable,
+    IReadOnlyList<WeightView> RunnersUp, IReadOnlyList<double> Energies, string? ImagePng, string? CuePng,
+    CueView Cue, RecallOptionsView Options, IReadOnlyList<StepView>? Trace);
+
+internal sealed record SeparabilityView(
+    string Slot, string Cue, int Items, int ItemsTotal, bool Capped, string? Note,
+    IReadOnlyList<double> BinEdges, IReadOnlyList<double> Matched, IReadOnlyList<double> Unmatched,
+    double Overlap, double MatchedMean, double? UnmatchedMean, double CosineAccuracy);
+
+/// <summary>Images as the API sends them: PNG, samples clamped to [0, 1].</summary>
+internal static class PngViews
+{
+    public static byte[] Encode(ReadOnlySpan<float> samples, ImageShape shape)
+    {
+        var image = new Image(shape.Width, shape.Height, shape.Channels == 1 ? PixelLayout.Grey : PixelLayout.Rgb);
+        for (int i = 0; i < samples.Length; i++)
+        {
+            image.Pixels[i] = Math.Clamp(samples[i], 0f, 1f);
+        }
+
+        return PngEncoder.Encode(image);
+    }
+
+    public static string? Base64(float[]? samples, ImageShape? shape) =>
+        samples is null || shape is not { } s ? null : Convert.ToBase64String(Encode(samples, s));
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Engram.Explorer;
+
+/// <summary>
+/// The body of <c>POST /api/recall</c> (and the <c>cue</c> field of <c>POST /api/recall/audio</c>): a caption, an
+/// image (a PNG, or a stored item's decoded image) corrupted as asked, and optional overrides of the recall options.
+/// </summary>
+internal sealed record RecallRequest
+{
+    public string? Text { get; init; }
+
+    /// <summary>A PNG, base64; prepared like every image a memory takes (padded square, resized, grey or RGB).</summary>
+    public string? ImagePng { get; init; }
+
+    /// <summary>Use this stored item's decoded image (Dec(ξ)) as the image cue.</summary>
+    public int? Item { get; init; }
+
+    /// <summary>bottom-half, top-half, left-half, right-half (or none).</summary>
+    public string? Occlude { get; init; }
+
+    /// <summary>σ of Gaussian noise added to the image cue (pixels in [0, 1]).</summary>
+    public double? Noise { get; init; }
+
+    public int? Seed { get; init; }
+
+    /// <summary>One value per pixel of the memory's images (height · width), 1 = visible, 0 = hidden.</summary>
+    public float[]? Mask { get; init; }
+
+    public float? Beta { get; init; }
+
+    public int? Steps { get; init; }
+
+    public string? Similarity { get; init; }
+
+    public string? CueMode { get; init; }
+
+    public bool Trace { get; init; }
+
+    public int? RunnersUp { get; init; }
+
+    /// <summary>Every field a request may carry, with what it must be: unknown fields are refused rather than ignored, so a typo cannot pass silently.</summary>
+    private static readonly Dictionary<string, string> s_fields = new(StringComparer.Ordinal)
+    {
+        ["text"] = "a string (a caption)",
+        ["image_png"] = "a string (a PNG, base64)",
+        ["item"] = "a whole number (a stored item's index)",
+        ["occlude"] = "one of none, bottom-half, top-half, left-half, right-half",
+        ["noise"] = "a number (σ ≥ 0)",
+        ["seed"] = "a whole number",
+        ["mask"] = "an array of numbers, 1 (visible) or 0 (hidden), one per pixel",
+        ["beta"] = "a number (β > 0)",
+        ["steps"] = "a whole number (≥ 1)",
+        ["similarity"] = "one of dot, l2, cosine",
+        ["cue_mode"] = "one of full, clamped, masked, masked-free",
+        ["trace"] = "true or false",
+        ["runners_up"] = "a whole number (1 to 50)",
+    };
+
+    /// <summary>Reads a request body, refusing bad JSON, anything but an object, unknown fields and values of the wrong type, each with a message saying which.</summary>
+    public static RecallRequest Parse(ReadOnlySpan<byte> body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"The request body is not valid JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiException.BadRequest($"The request body must be a JSON object such as {{\"text\": \"red apple\"}}; got {Kind(root.ValueKind)}.");
+            }
+
+            foreach (JsonProperty property in root.EnumerateObject())
+            {
+                if (!s_fields.ContainsKey(property.Name))
+                {
+                    throw ApiException.BadRequest($"Unknown field '{property.Name}': a recall takes {string.Join(", ", s_fields.Keys)}.");
+                }
+            }
+
+            try
+            {
+                return root.Deserialize<RecallRequest>(ExplorerJson.Options) ?? new RecallRequest();
+            }
+            catch (JsonException e)
+            {
+                // e.Path names the value that failed: "$.item", or "$.mask[3]" inside an array.
+                string where = e.Path is { } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "";
+                int end = where.IndexOf('[', StringComparison.Ordinal);
+                string field = end < 0 ? where : where[..end];
+                string expected = s_fields.TryGetValue(field, out string? what) ? what : "another value";
+                JsonElement value = ValueAt(root, field, end < 0 ? null : where[(end + 1)..].TrimEnd(']'));
+                throw ApiException.BadRequest($"'{field}' must be {expected}; {where} is {Kind(value.ValueKind)}{Shown(value)}.");
+            }
+        }
+    }
+
+    private static JsonElement ValueAt(JsonElement root, string field, string? index)
+    {
+        if (!root.TryGetProperty(field, out JsonElement value))
+        {
+            return default;
+        }
+
+        return index is not null && value.ValueKind == JsonValueKind.Array && int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out int i) && i >= 0 && i < value.GetArrayLength()
+            ? value[i]
+            : value;
+    }
+
+    private static string Kind(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Shown(JsonElement value) => value.ValueKind is JsonValueKind.Number or JsonValueKind.String or JsonValueKind.True or JsonValueKind.False
+        ? $" ({Truncate(value.GetRawText())})"
+        : "";
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}

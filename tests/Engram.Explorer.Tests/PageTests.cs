@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.Json;
+using Engram.Data.Png;
+using Engram.Explorer.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Engram.Explorer.Tests;
+
+/// <summary>The page, driven in Debian's Chromium (headless) through Playwright, as a person uses it.</summary>
+[Collection(ExplorerServerDefinition.Name)]
+public sealed class PageTests(ExplorerServer server)
+{
+    [ChromiumFact]
+    public async Task Typing_a_caption_and_pressing_recall_shows_the_item_its_image_and_an_energy_curve_that_never_rises()
+    {
+        await using var browser = await Browser.OpenAsync(server);
+        IPage page = browser.Page;
+
+        // Given the page, with a caption typed
+        int target = 9;
+        await page.FillAsync("#caption", server.Emoji[target].Caption!);
+
+        // When Recall is pressed
+        await page.ClickAsync("#recall");
+
+        // Then the item's id and caption show, with its decoded image
+        await Expect(page.Locator("#result-panel")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync(server.Emoji[target].Id);
+        await Expect(page.Locator("#result-caption")).ToHaveTextAsync(server.Emoji[target].Caption!);
+        await Expect(page.Locator("#result-metastable")).ToHaveTextAsync("no");
+        Assert.StartsWith("data:image/png;base64,", await page.GetAttributeAsync("#result-image", "src"), StringComparison.Ordinal);
+        Assert.Equal(32, await page.EvalOnSelectorAsync<int>("#result-image", "img => img.naturalWidth"));
+
+        // And the energy curve has a point per step (the cue, then each update), never rising
+        double[] energies = await Energies(page);
+        int steps = int.Parse((await page.TextContentAsync("#result-steps"))!, CultureInfo.InvariantCulture);
+        Assert.Equal(steps + 1, energies.Length);
+        for (int t = 1; t < energies.Length; t++)
+        {
+            Assert.True(energies[t] <= energies[t - 1] + 1e-6, $"energy rose at step {t}: {energies[t - 1]} → {energies[t]}");
+        }
+
+        // And at the last step the heaviest weight is the item's
+        Assert.Equal(server.Emoji[target].Id, await page.GetAttributeAsync("#weights-chart rect.weight-bar >> nth=0", "data-id"));
+        browser.AssertNoErrors();
+    }
+
+    [ChromiumFact]
+    public async Task A_stored_item_with_its_bottom_half_hidden_is_recalled_and_can_be_stepped_through()
+    {
+        await using var browser = await Browser.OpenAsync(server);
+        IPage page = browser.Page;
+
+        // Given item 4 picked from the grid, with its bottom half hidden
+        await page.ClickAsync("[data-testid=item-4]");
+        await Expect(page.Locator("[data-testid=item-4]")).ToHaveAttributeAsync("aria-pressed", "true");
+        await page.SelectOptionAsync("#occlude", "bottom-half");
+
+        // When Recall is pressed
+        await page.ClickAsync("#recall");
+
+        // Then the page shows what the API answers for that cue, and the cue as the memory saw it
+        var (_, expected) = await server.RecallAsync(new { item = 4, occlude = "bottom-half", trace = true });
+        await Expect(page.Locator("#result-panel")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync(expected.GetProperty("item_id").GetString()!);
+        Assert.Equal("data:image/png;base64," + expected.GetProperty("cue_png").GetString(), await page.GetAttributeAsync("#cue-image", "src"));
+        await Expect(page.Locator("#cue-caption")).ToContainTextAsync("512 pixels hidden");
+
+        // And stepping back to the start shows the cue and energy of step 0, stepping on shows each state and its weights
+        await page.Locator("#step-slider").FillAsync("0");
+        await Expect(page.Locator("#step-label")).ToContainTextAsync("Step 0 of");
+        Assert.Equal(await page.GetAttributeAsync("#cue-image", "src"), await page.GetAttributeAsync("#step-image", "src"));
+        Assert.Equal(0, await page.Locator("#weights-chart rect.weight-bar").CountAsync());
+        await page.ClickAsync("#step-next");
+        await Expect(page.Locator("#step-label")).ToContainTextAsync("Step 1 of");
+        JsonElement first = expected.GetProperty("trace")[0];
+        Assert.Equal("data:image/png;base64," + first.GetProperty("image_png").GetString(), await page.GetAttributeAsync("#step-image", "src"));
+        Assert.Equal(first.GetProperty("top").GetArrayLength(), await page.Locator("#weights-chart rect.weight-bar").CountAsync());
+        Assert.Equal("1", await page.GetAttributeAsync("#energy-curve circle.current", "data-step"));
+        browser.AssertNoErrors();
+    }
+
+    [ChromiumFact]
+    public async Task Pixels_brushed_out_on_the_canvas_are_hidden_from_the_cue()
+    {
+        await using var browser = await Browser.OpenAsync(server);
+        IPage page = browser.Page;
+
+        // Given item 2, and a stroke of the brush across the middle of the image
+        await page.ClickAsync("[data-testid=item-2]");
+        var box = (await page.Locator("#cue-canvas").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + (box.Width * 0.2f), box.Y + (box.Height * 0.5f));
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + (box.Width * 0.8f), box.Y + (box.Height * 0.5f), new() { Steps = 12 });
+        await page.Mouse.UpAsync();
+
+        // When Recall is pressed
+        await page.ClickAsync("#recall");
+
+        // Then the cue the memory saw has those pixels black, and the rest of the image intact
+        await Expect(page.Locator("#result-panel")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(page.Locator("#cue-caption")).ToContainTextAsync("pixels hidden");
+        string src = (await page.GetAttributeAsync("#cue-image", "src"))!;
+        PngImage cue = PngDecoder.Decode(Convert.FromBase64String(src[(src.IndexOf(',', StringComparison.Ordinal) + 1)..]), "cue");
+        Assert.Equal([0f, 0f, 0f], cue.Image.Pixels.AsSpan(((16 * 32) + 16) * 3, 3).ToArray());
+        Assert.Equal(server.Memory.StoredImage(2)![0], cue.Image.Pixels[0], 0.01);
+        browser.AssertNoErrors();
+    }
+
+    [ChromiumFact]
+    public async Task An_uploaded_png_is_recalled_as_its_item()
+    {
+        await using var browser = await Browser.OpenAsync(server);
+        IPage page = browser.Page;
+
+        // Given the original emoji PNG uploaded
+        await page.SetInputFilesAsync("#png-file", new FilePayload
+        {
+            Name = "emoji.png",
+            MimeType = "image/png",
+            Buffer = PngEncoder.Encode(server.Emoji[17].Image),
+        });
+        await Expect(page.Locator("#cue-source")).ToContainTextAsync("emoji.png");
+
+        // When Recall is pressed, Then its item comes back
+        await page.ClickAsync("#recall");
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync(server.Emoji[17].Id);
+        browser.AssertNoErrors();
+    }
+
+    [ChromiumFact]
+    public async Task An_empty_cue_shows_the_servers_message_and_the_next_recall_works()
+    {
+        await using var browser = await Browser.OpenAsync(server);
+        IPage page = browser.Page;
+
+        await page.ClickAsync("#recall");
+        await Expect(page.Locator("#error")).ToContainTextAsync("The cue is empty");
+
+        await page.FillAsync("#caption", server.Emoji[3].Caption!);
+        await page.PressAsync("#caption", "Enter");
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync(server.Emoji[3].Id);
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+    }
+
+    [ChromiumFact]
+    public async Task The_item_grid_can_be_filtered_and_the_separability_histograms_drawn()
+    {
+        await using var browser = await Browser.OpenAsync(server);
+        IPage page = browser.Page;
+
+        // The grid shows every stored item, with its caption; a filter narrows it
+        await Expect(page.Locator("#items .item")).ToHaveCountAsync(ExplorerServer.ItemCount);
+        await Expect(page.Locator("#memory-summary")).ToContainTextAsync("40 items");
+        string caption = server.Emoji[12].Caption!;
+        int matching = server.Emoji.Count(e => e.Id.Contains(caption, StringComparison.OrdinalIgnoreCase) || e.Caption!.Contains(caption, StringComparison.OrdinalIgnoreCase));
+        Assert.True(matching < ExplorerServer.ItemCount);
+        await page.FillAsync("#item-filter", caption);
+        await Expect(page.Locator("#items .item")).ToHaveCountAsync(matching);
+        await Expect(page.Locator("[data-testid=item-12]")).ToBeVisibleAsync();
+
+        // Measuring draws both histograms and the overlap
+        await page.ClickAsync("#separability-run");
+        await Expect(page.Locator("#separability-summary")).ToContainTextAsync("Overlap");
+        Assert.True(await page.Locator("#separability-chart rect[data-series=matched]").CountAsync() > 0);
+        Assert.True(await page.Locator("#separability-chart rect[data-series=unmatched]").CountAsync() > 0);
+        browser.AssertNoErrors();
+    }
+
+    private static async Task<double[]> Energies(IPage page)
+    {
+        string[] values = await page.EvalOnSelectorAllAsync<string[]>("#energy-curve circle.energy-point", "points => points.map(p => p.dataset.energy)");
+        return values.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>Chromium with the page open and ready; script errors and failed requests are collected.</summary>
+    private sealed class Browser : IAsyncDisposable
+    {
+        private readonly IPlaywright _playwright;
+        private readonly IBrowser _browser;
+        private readonly List<string> _errors = [];
+
+        private Browser(IPlaywright playwright, IBrowser browser, IPage page)
+        {
+            _playwright = playwright;
+            _browser = browser;
+            Page = page;
+            page.PageError += (_, error) => _errors.Add($"page error: {error}");
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error")
+                {
+                    _errors.Add($"console: {message.Text}");
+                }
+            };
+        }
+
+        public IPage Page { get; }
+
+        public static async Task<Browser> OpenAsync(ExplorerServer server)
+        {
+            string chromium = ChromiumFactAttribute.Require();
+            IPlaywright playwright = await Playwright.CreateAsync();
+            IBrowser browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
+            IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+            var opened = new Browser(playwright, browser, page);
+            await page.GotoAsync(server.BaseAddress.ToString());
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-ready", "true");
+            return opened;
+        }
+
+        public void AssertNoErrors() => Assert.True(_errors.Count == 0, string.Join("\n", _errors));
+
+        public async ValueTask DisposeAsync()
+        {
+            await _browser.DisposeAsync();
+            _playwright.Dispose();
+        }
+    }
+}
