@@ -51,6 +51,7 @@ public static class EngramApp
             "  engram demo\n" +
             "  engram build --dataset emoji --out emoji.engram\n" +
             "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
+            "  engram serve --memory emoji.engram\n" +
             "  engram recall --n 2000 --similarity l2 --cue-mode masked\n" +
             "  engram bench gemm --size 2048 --json gemm.json\n" +
             "  engram bench recall --n 60000 --dim 784 --queries 1000\n" +
