@@ -20,6 +20,7 @@ internal static class EvalCommand
             eval.Subcommands.Add(experiment);
         }
 
+        eval.Subcommands.Add(EvalHarmonic.Create(context));
         eval.Subcommands.Add(CreateCompare(context));
         return eval;
     }
