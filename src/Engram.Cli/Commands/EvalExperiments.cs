@@ -91,16 +91,24 @@ internal static class EvalExperiments
                 Log = line => context.Output.WriteLine(line),
             };
             settings.Validate();
-            var stopwatch = Stopwatch.StartNew();
-            context.Output.WriteLine($"engram eval {spec.Name}{(isQuick ? " --quick" : "")}: writing into {folder}");
-            ExperimentReport report = spec.Run(settings);
-            IReadOnlyList<string> written = report.Write(folder);
-            Print(context, report);
-            context.Output.WriteLine($"Wrote {string.Join(", ", written.Select(Path.GetFileName))} into {folder}.");
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram eval {spec.Name}{(isQuick ? " --quick" : "")} took {stopwatch.Elapsed.TotalSeconds:F1} s."));
-            return 0;
+            return RunAndWrite(context, spec.Name, isQuick, folder, () => spec.Run(settings), Print);
         });
         return command;
+    }
+
+    /// <summary>What every experiment command does once its settings are parsed: run, write the files, print the table and the time.</summary>
+    internal static int RunAndWrite(
+        CliContext context, string name, bool quick, string folder, Func<ExperimentReport> run, Action<CliContext, ExperimentReport> print)
+    {
+        string label = $"engram eval {name}{(quick ? " --quick" : "")}";
+        var stopwatch = Stopwatch.StartNew();
+        context.Output.WriteLine($"{label}: writing into {folder}");
+        ExperimentReport report = run();
+        IReadOnlyList<string> written = report.Write(folder);
+        print(context, report);
+        context.Output.WriteLine($"Wrote {string.Join(", ", written.Select(Path.GetFileName))} into {folder}.");
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} took {stopwatch.Elapsed.TotalSeconds:F1} s."));
+        return 0;
     }
 
     private static void Print(CliContext context, ExperimentReport report)

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using Engram.Evaluation.Experiments;
 using Spectre.Console;
 
@@ -44,14 +42,7 @@ internal static class EvalHarmonic
                 Log = line => context.Output.WriteLine(line),
             };
             settings.Validate();
-            var stopwatch = Stopwatch.StartNew();
-            context.Output.WriteLine($"engram eval harmonic{(isQuick ? " --quick" : "")}: writing into {folder}");
-            ExperimentReport report = HarmonicExperiment.Run(settings);
-            IReadOnlyList<string> written = report.Write(folder);
-            Print(context, report);
-            context.Output.WriteLine($"Wrote {string.Join(", ", written.Select(Path.GetFileName))} into {folder}.");
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram eval harmonic{(isQuick ? " --quick" : "")} took {stopwatch.Elapsed.TotalSeconds:F1} s."));
-            return 0;
+            return EvalExperiments.RunAndWrite(context, "harmonic", isQuick, folder, () => HarmonicExperiment.Run(settings), Print);
         });
         return command;
     }
