@@ -304,7 +304,7 @@ internal sealed class ExplorerSession
         string cue;
         lock (_gate)
         {
-            Tensor stored = StoredCodes(slot, n);
+            Tensor stored = Memory.StoredCodes(slot.Name, 0, n);
             Tensor cues;
             if (slot.Name == "image")
             {
@@ -336,18 +336,6 @@ internal sealed class ExplorerSession
             report.MatchedMean,
             double.IsFinite(report.UnmatchedMean) ? report.UnmatchedMean : null,
             report.CosineAccuracy);
-    }
-
-    private Tensor StoredCodes(Slot slot, int count)
-    {
-        var codes = new Tensor(count, slot.Length);
-        float inverse = 1f / Memory.Network.Scales[slot.Index];
-        for (int i = 0; i < count; i++)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(Memory.Network.Memory.Bank[i].Slice(slot.Offset, slot.Length), inverse, codes.Row(i));
-        }
-
-        return codes;
     }
 
     // In batches: a conv codec's activations for thousands of images at once would take gigabytes.

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Engram.Data;
 using Engram.Data.Audio;
 using Engram.Data.Datasets;
 using Engram.Data.Speech;
 using Engram.Encoders;
+using Engram.Harmonic;
 using Engram.Hen;
 using Engram.Memory;
 using Engram.Tensors;
@@ -49,7 +51,14 @@ internal static class BuildCommand
         var similarity = new Option<string>("--similarity") { Description = "dot, l2 or cosine (saved with the memory).", DefaultValueFactory = _ => "l2" }
             .AcceptOnlyFromAmong("dot", "l2", "cosine");
         var beta = new Option<float>("--beta") { Description = "Inverse temperature β (every slot is scaled to mean norm 1).", DefaultValueFactory = _ => 1000f };
-        var steps = new Option<int>("--steps") { Description = "Most update steps per recall.", DefaultValueFactory = _ => 10 };
+        var steps = new Option<int>("--steps") { Description = "Most update steps per recall (a harmonic memory's sweeps: default 20).", DefaultValueFactory = _ => 10 };
+        var harmonic = new Option<string?>("--harmonic")
+        {
+            Description = "Make a harmonic memory: a model from `engram train harmonic` (data/models/emoji-harmonic.safetensors for emoji) adapts every slot's codes " +
+                "into its modality space and couples them, so that a cue in one modality completes the others. Its modalities must cover the memory's slots; " +
+                "an audio slot is added by default when the model has one. --similarity and --beta do not apply (the model has its own β).",
+            HelpName = "PATH",
+        };
         var output = new Option<string>("--out") { Description = "The memory file to write.", Required = true, HelpName = "PATH" };
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
@@ -60,16 +69,16 @@ internal static class BuildCommand
             "Examples:\n" +
             "  engram build --dataset emoji --out emoji.engram\n" +
             "  engram build --dataset fashion-mnist --n 6000 --out fmnist.engram\n" +
-            "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram")
+            "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
+            "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, output, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, output, json,
         };
         command.SetAction(parse =>
         {
             var stopwatch = Stopwatch.StartNew();
             string name = parse.GetValue(dataset)!;
             int max = parse.GetValue(n);
-            ArgumentOutOfRangeException.ThrowIfNegative(max, "--n");
             string outPath = parse.GetValue(output)!;
             TrainCommand.CheckWritable(outPath, "--out");
             var options = new RecallOptions
@@ -80,55 +89,22 @@ internal static class BuildCommand
             };
             options.Validate();
 
-            IDataset items = Open(name, max > 0 ? max : int.MaxValue);
-            if (items.Count == 0)
+            MemorySource source = MemorySource.Load(
+                context, name, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), parse.GetValue(harmonic),
+                parse.GetValue(voice)!, parse.GetValue(imageSize), parse.GetValue(grey));
+            IDataset items = source.Items;
+            MemoryEncoders encoders = source.Encoders;
+            if (encoders.Harmonic is not null && new Option[] { similarity, beta }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
             {
-                throw new ArgumentException($"{name} holds no items.");
+                throw new ArgumentException($"{given.Name} does not apply to a harmonic memory: its model has its own β per modality, and compares states by cosine. Leave it out.");
             }
 
-            string? models = ShippedData.Find("models");
-            string? Shipped(string file) => models is null ? null : Path.Combine(models, file);
-            bool folder = name is not ("fashion-mnist" or "emoji");
-            string? image = Choice(parse.GetValue(imageCodec), name switch
+            if (encoders.Harmonic is not null && parse.GetResult(steps) is not { Implicit: false })
             {
-                "fashion-mnist" => Shipped("fmnist-local-autoencoder.safetensors"),
-                "emoji" => Shipped("emoji-autoencoder.safetensors"),
-                _ => "raw",
-            });
-            string? text = Choice(parse.GetValue(textEncoder), name == "fashion-mnist" ? null : Shipped("emoji-text.safetensors") ?? "pixelized");
-            string? audio = Choice(parse.GetValue(audioEncoder), folder && items.All(i => i.HasAudio) ? Shipped("emoji-speech.safetensors") : null);
-            int size = parse.GetValue(imageSize);
-            bool isGrey = name == "fashion-mnist" || parse.GetValue(grey);
-            MemoryEncoders encoders = MemoryEncoders.Open(image, text, audio, new ImageShape(isGrey ? 1 : 3, size, size));
-
-            if (encoders.Audio is not null && !items.All(i => i.HasAudio))
-            {
-                if (name != "emoji")
-                {
-                    string without = items.First(i => !i.HasAudio).Id;
-                    throw new ArgumentException($"--audio-encoder needs a sound for every item, and {without} has none (put {without}.wav beside its PNG).");
-                }
-
-                SpeechSynthesizer speech = SpeechSynthesizer.TryCreate()
-                    ?? throw new InvalidOperationException("Speaking the emoji names needs espeak-ng (Debian package espeak-ng); install it or leave out --audio-encoder.");
-                items = SpokenDataset.Add(items, speech, parse.GetValue(voice)!);
+                options = options with { MaxSteps = new HarmonicRecallOptions().MaxSweeps };
             }
 
-            Tensor? images = null;
-            if (encoders.Image is { } codec)
-            {
-                images = Progress.Run(context, "decoding images", items.Count,
-                    (progress, _) => DatasetImages.Load(items, codec.Shape.Width, codec.Shape.Channels == 1, progress));
-            }
-
-            IReadOnlyList<AudioClip>? sounds = encoders.Audio is null ? null
-                : Progress.Run(context, "reading sounds", items.Count, (progress, _) => items.Select((item, i) =>
-                {
-                    progress.Report(i + 1);
-                    return item.Audio!;
-                }).ToArray());
-            MemoryItem[] memoryItems = items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray();
-            MultimodalMemory memory = MultimodalMemory.Build(memoryItems, encoders, images, sounds, options, new Progress<string>(line => context.Output.WriteLine(line)));
+            MultimodalMemory memory = source.Build(options, new Progress<string>(line => context.Output.WriteLine(line)));
             memory.Save(outPath);
 
             string[] warnings = memory.Warnings.ToArray();
@@ -143,13 +119,21 @@ internal static class BuildCommand
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("slot").AddColumn("encoder").AddColumn("code length").AddColumn("weights");
-            foreach (SlotEncoder e in encoders.Described)
+            foreach (SlotEncoder e in encoders.Described.Where(e => e.Slot != MemoryEncoders.HarmonicEntry))
             {
                 table.AddRow(e.Slot, e.Kind, memory.Network.Layout[e.Slot].Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Markup.Escape(e.Weights is null ? "—" : $"{Path.GetFileName(e.Weights)} ({e.Sha256![..12]}…)"));
             }
 
             context.Console.Write(table);
+            if (memory.Harmonic is { } network)
+            {
+                SlotEncoder model = encoders.Described.Single(e => e.Slot == MemoryEncoders.HarmonicEntry);
+                context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Harmonic network: {string.Join(", ", network.Modalities)}; {network.Couplings.Count} couplings, ratio ρ = {network.CouplingRatio:F3} " +
+                    $"({Path.GetFileName(model.Weights)}, {model.Sha256![..12]}…). Recall clamps the cued modalities and completes the others."));
+            }
+
             long bytes = new FileInfo(outPath).Length;
             context.Output.WriteLine($"Stored {memory.Count:N0} items from {items.Source} in {outPath} ({bytes / 1024.0 / 1024.0:F1} MB, {stopwatch.Elapsed.TotalSeconds:F1} s); " +
                 $"{(warnings.Length == 0 ? "every item's cues are unique" : $"{warnings.Length:N0} pairs share a cue")}.");
@@ -162,6 +146,7 @@ internal static class BuildCommand
                     source = items.Source,
                     slots = memory.Network.Layout.Slots.Select(s => new { name = s.Name, length = s.Length }),
                     encoders = encoders.Described,
+                    engine = memory.Engine,
                     warnings,
                     bytes,
                     seconds = stopwatch.Elapsed.TotalSeconds,
@@ -172,24 +157,4 @@ internal static class BuildCommand
         });
         return command;
     }
-
-    /// <summary>A dataset by name, or a folder of the user's files.</summary>
-    internal static IDataset Open(string name, int max) => name switch
-    {
-        "fashion-mnist" => FashionMnistDataset.Load(train: true, max),
-        "emoji" => EmojiDataset.Load(max),
-        _ when Directory.Exists(name) => Take(FolderDataset.Load(name), max),
-        _ => throw new DirectoryNotFoundException($"Unknown dataset '{name}': use fashion-mnist, emoji or an existing folder of PNG files."),
-    };
-
-    private static IDataset Take(IDataset dataset, int max) =>
-        max >= dataset.Count ? dataset : new ListDataset(dataset.Name, dataset.Source, dataset.Location, dataset.Take(max).ToList());
-
-    // An option's value, with "none" meaning the slot is left out and no value meaning the default.
-    private static string? Choice(string? given, string? fallback) => given switch
-    {
-        null => fallback,
-        "none" => null,
-        _ => given,
-    };
 }

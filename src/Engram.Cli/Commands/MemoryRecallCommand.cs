@@ -90,7 +90,9 @@ internal static class MemoryRecallCommand
         }
 
         CueMode? mode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode);
-        Engram.Hen.MemoryRecall recall = memory.Recall(new MemoryCue(image, pixelMask, text, audio), overrides, mode, runnersUp: Math.Max(1, parse.GetValue(o.RunnersUp)));
+        var memoryCue = new MemoryCue(image, pixelMask, text, audio);
+        string[] cueSlots = memoryCue.Slots.ToArray();
+        Engram.Hen.MemoryRecall recall = memory.Recall(memoryCue, overrides, mode, runnersUp: Math.Max(1, parse.GetValue(o.RunnersUp)));
 
         string cue = string.Join(" + ", new[]
         {
@@ -102,11 +104,35 @@ internal static class MemoryRecallCommand
         }.OfType<string>());
         context.Console.MarkupLine(Markup.Escape($"Cue: {cue}. Recalled item {recall.Id}{(recall.Caption is null ? "" : $" \"{recall.Caption}\"")}" +
             $"{(recall.Metastable ? " — a mixture (metastable), not one stored item" : "")}."));
-        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("top weight").AddColumn("steps").AddColumn("metastable").AddColumn("cue mode").AddColumn("β");
-        summary.AddRow(Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
-            recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no", ImageTrial.Name(recall.Options.CueMode),
-            recall.Options.Beta.ToString("G4", CultureInfo.InvariantCulture));
+        bool harmonic = recall.Completed is not null;
+        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("top weight").AddColumn(harmonic ? "sweeps" : "steps").AddColumn("metastable");
+        if (harmonic)
+        {
+            summary.AddColumn("clamped");
+            summary.AddRow(Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
+                recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no", string.Join(", ", cueSlots));
+        }
+        else
+        {
+            summary.AddColumn("cue mode").AddColumn("β");
+            summary.AddRow(Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
+                recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no", ImageTrial.Name(recall.Options.CueMode),
+                recall.Options.Beta.ToString("G4", CultureInfo.InvariantCulture));
+        }
+
         context.Console.Write(summary);
+        if (recall.Completed is { } completed)
+        {
+            var modalities = new Table().Border(TableBorder.Rounded).AddColumn("completed").AddColumn("item").AddColumn("caption").AddColumn("cosine").AddColumn("top weight").AddColumn("metastable");
+            foreach (CompletedModality c in completed)
+            {
+                modalities.AddRow(c.Modality, Markup.Escape(c.Id), Markup.Escape(c.Caption ?? "—"), c.Cosine.ToString("F4", CultureInfo.InvariantCulture),
+                    c.TopWeight.ToString("F4", CultureInfo.InvariantCulture), c.Metastable ? "yes" : "no");
+            }
+
+            context.Console.Write(modalities);
+        }
+
         var runners = new Table().Border(TableBorder.Rounded).AddColumn("rank").AddColumn("item").AddColumn("caption").AddColumn("weight");
         int rank = 1;
         foreach (RunnerUp r in recall.RunnersUp)
@@ -138,9 +164,15 @@ internal static class MemoryRecallCommand
                 metastable = recall.Metastable,
                 runners_up = recall.RunnersUp.Select(r => new { item_id = r.Id, item_index = r.Index, caption = r.Caption, weight = r.Weight }),
                 energies = recall.Energies,
-                cue_mode = ImageTrial.Name(recall.Options.CueMode),
-                beta = recall.Options.Beta,
-                similarity = ImageTrial.Name(recall.Options.Similarity),
+                engine = memory.Engine,
+                clamped = harmonic ? cueSlots : null,
+                completed = recall.Completed?.Select(c => new
+                {
+                    modality = c.Modality, item_id = c.Id, item_index = c.Index, caption = c.Caption, cosine = c.Cosine, top_weight = c.TopWeight, metastable = c.Metastable, steps = c.Steps,
+                }),
+                cue_mode = harmonic ? null : ImageTrial.Name(recall.Options.CueMode),
+                beta = harmonic ? (object?)null : recall.Options.Beta,
+                similarity = harmonic ? null : ImageTrial.Name(recall.Options.Similarity),
                 memory = path,
             }, context.Output);
         }

@@ -14,23 +14,38 @@ namespace Engram.Cli.Commands;
 /// <summary><c>engram train</c>: train an encoder, with progress, resumable checkpoints and a final report.</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] Encoders = [.. ImageCodecs.Kinds, "text", "audio"];
+    public static readonly string[] Encoders = [.. ImageCodecs.Kinds, "text", "audio", "harmonic"];
 
     public static Command Create(CliContext context)
     {
         var encoder = new Argument<string>("ENCODER")
         {
             Description = "What to train: autoencoder (continuous latent, the paper's KL family), vq-vae (codebook, VQ family), dvae (Gumbel-softmax tokens, D-VAE family), " +
-                "text (hashed character n-grams → MLP, aligned with an image codec's codes) or audio (log-mel → CNN, aligned with a text encoder's codes).",
+                "text (hashed character n-grams → MLP, aligned with an image codec's codes), audio (log-mel → CNN, aligned with a text encoder's codes) " +
+                "or harmonic (a Cross-Modal Harmonic Network's adapters and couplings, on the codes of an image codec, a text encoder and a speech encoder).",
         }.AcceptOnlyFromAmong(Encoders);
         var dataset = new Option<string?>("--dataset")
         {
             Description = "fashion-mnist (Debian's 60,000 when installed, else the 2,000 shipped), emoji (the npm set when installed, else the 239 shipped) or a folder of PNGs. " +
-                "Default: fashion-mnist for image codecs, emoji for text and audio.",
+                "Default: fashion-mnist for image codecs, emoji for text, audio and harmonic.",
             HelpName = "NAME|FOLDER",
         };
-        var imageCodec = new Option<string?>("--image-codec") { Description = "text: the image codec whose codes the captions are aligned with.", HelpName = "PATH" };
-        var textEncoder = new Option<string?>("--text-encoder") { Description = "audio: the text encoder whose codes the speech is aligned with.", HelpName = "PATH" };
+        var imageCodec = new Option<string?>("--image-codec")
+        {
+            Description = "text: the image codec whose codes the captions are aligned with. harmonic: the image slot's codec (default: data/models/emoji-autoencoder; 'none' leaves it out).",
+            HelpName = "PATH",
+        };
+        var textEncoder = new Option<string?>("--text-encoder")
+        {
+            Description = "audio: the text encoder whose codes the speech is aligned with. harmonic: the text slot's encoder (default: data/models/emoji-text; 'none' leaves it out).",
+            HelpName = "PATH",
+        };
+        var audioEncoder = new Option<string?>("--audio-encoder")
+        {
+            Description = "harmonic: the audio slot's speech encoder (default for emoji: data/models/emoji-speech, the names spoken by espeak-ng in --voice; 'none' leaves it out).",
+            HelpName = "PATH",
+        };
+        var voice = new Option<string>("--voice") { Description = "harmonic: the espeak-ng voice that speaks the emoji names.", DefaultValueFactory = _ => "en-us" };
         var voices = new Option<string>("--voices")
         {
             Description = "audio: espeak-ng voices that speak the training captions, comma-separated.",
@@ -41,9 +56,9 @@ internal static class TrainCommand
             Description = "audio: a voice not trained on, for the report.",
             DefaultValueFactory = _ => "en-gb+f2",
         };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training items.", DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Items per step.", DefaultValueFactory = _ => 128 };
-        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay).", DefaultValueFactory = _ => 2e-3 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training items (harmonic: default 60).", DefaultValueFactory = _ => 5 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Items per step (harmonic: default 256).", DefaultValueFactory = _ => 128 };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay; harmonic: default 5e-3).", DefaultValueFactory = _ => 2e-3 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and noise: the same seed on the same machine gives the same weights.", DefaultValueFactory = _ => 1UL };
         var maxItems = new Option<int>("--max-items") { Description = "Train on at most this many items (0: all).", DefaultValueFactory = _ => 0 };
         var testItems = new Option<int>("--test-items") { Description = "Image codecs: report on at most this many held-out images (0: all).", DefaultValueFactory = _ => 0 };
@@ -67,23 +82,27 @@ internal static class TrainCommand
             "  engram train autoencoder --local-encoder --epochs 2 --out fmnist-local-autoencoder.safetensors\n" +
             "  engram train dvae --dataset emoji --out emoji-dvae.safetensors\n" +
             "  engram train text --image-codec emoji-autoencoder.safetensors --epochs 60 --out emoji-text.safetensors\n" +
-            "  engram train audio --text-encoder emoji-text.safetensors --epochs 40 --out emoji-speech.safetensors")
+            "  engram train audio --text-encoder emoji-text.safetensors --epochs 40 --out emoji-speech.safetensors\n" +
+            "  engram train harmonic --dataset emoji --out emoji-harmonic.safetensors")
         {
-            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, localEncoder, imageCodec, textEncoder, voices, heldOutVoice, json,
+            encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, localEncoder, imageCodec, textEncoder, audioEncoder,
+            voices, heldOutVoice, voice, json,
         };
         command.SetAction(parse =>
         {
             string kind = parse.GetValue(encoder)!;
-            string datasetName = parse.GetValue(dataset) ?? (kind is "text" or "audio" ? "emoji" : "fashion-mnist");
+            string datasetName = parse.GetValue(dataset) ?? (kind is "text" or "audio" or "harmonic" ? "emoji" : "fashion-mnist");
             int max = parse.GetValue(maxItems);
             ArgumentOutOfRangeException.ThrowIfNegative(max, "--max-items");
             string outPath = parse.GetValue(output) ?? $"{DatasetLabel(datasetName)}-{kind}.safetensors";
             CheckWritable(outPath, "--out");
+            // The harmonic model has its own defaults (those of `engram eval harmonic`), used unless the option is given.
+            T Pick<T>(Option<T> option, T harmonic) => kind == "harmonic" && parse.GetResult(option) is not { Implicit: false } ? harmonic : parse.GetValue(option)!;
             var options = new TrainerOptions
             {
-                Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batchSize),
-                LearningRate = parse.GetValue(learningRate),
+                Epochs = Pick(epochs, Harmonic.HarmonicTraining.DefaultEpochs),
+                BatchSize = Pick(batchSize, Harmonic.HarmonicTraining.DefaultBatchSize),
+                LearningRate = Pick(learningRate, Harmonic.HarmonicTraining.DefaultLearningRate),
                 Seed = parse.GetValue(seed),
                 CheckpointPath = parse.GetValue(checkpoint) ?? outPath + ".checkpoint",
                 Resume = !parse.GetValue(fresh),
@@ -93,6 +112,14 @@ internal static class TrainCommand
             if (kind == "text")
             {
                 return TrainEncoders.Text(context, datasetName, max, parse.GetValue(imageCodec), outPath, options, commandLine, parse.GetValue(json));
+            }
+
+            if (kind == "harmonic")
+            {
+                MemorySource items = MemorySource.Load(
+                    context, datasetName, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), harmonic: null,
+                    parse.GetValue(voice)!, imageSize: 32, grey: false, withAudio: true);
+                return TrainEncoders.Harmonic(context, items, outPath, options, commandLine, parse.GetValue(json));
             }
 
             if (kind == "audio")

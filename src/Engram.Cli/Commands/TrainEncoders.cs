@@ -6,6 +6,8 @@ using Engram.Encoders.Audio;
 using Engram.Encoders.Images;
 using Engram.Encoders.Text;
 using Engram.Evaluation;
+using Engram.Harmonic;
+using Engram.Hen;
 using Engram.Nn;
 using Engram.Nn.Training;
 using Engram.Tensors;
@@ -121,6 +123,71 @@ internal static class TrainEncoders
         metadata["engram.text_encoder_sha256"] = text.WeightsHash ?? ModelWeights.ParameterHash(text);
         encoder.Save(outPath, metadata);
         return Finish(context, outPath, ModelWeights.ParameterHash(encoder), encoder.ParameterCount, encoder.CodeLength, "audio", commandLine, options, metadata, history, metrics, json);
+    }
+
+    /// <summary>
+    /// <c>engram train harmonic</c>: the adapters and couplings of a Cross-Modal Harmonic Network on the codes the
+    /// source's encoders make, every pair of its slots coupled; reports each ordered cue → target pair on the
+    /// training items, and records in the weight file the encoders whose codes it was trained on.
+    /// </summary>
+    public static int Harmonic(CliContext context, MemorySource source, string outPath, TrainerOptions options, string commandLine, string? json)
+    {
+        MultimodalMemory codes = source.Build(MultimodalMemory.DefaultOptions, null);
+        string[] slots = codes.Network.Layout.Slots.Select(s => s.Name).ToArray();
+        if (slots.Length < 2)
+        {
+            throw new ArgumentException($"A harmonic model joins at least two modalities, and {source.Items.Name} gives only {slots[0]}: give it a second encoder.");
+        }
+
+        if (codes.Count < 2)
+        {
+            throw new ArgumentException($"{source.Items.Name} has {codes.Count} item; contrastive training needs at least 2.");
+        }
+
+        var baseCodes = slots.ToDictionary(s => s, s => codes.StoredCodes(s), StringComparer.Ordinal);
+        HarmonicModelConfig config = HarmonicModelConfig.Coupled(
+            slots.Select(s => new HarmonicModalityConfig { Name = s, BaseDimension = baseCodes[s].Shape[1] }).ToArray());
+        var model = new HarmonicModel(config, new Rng(options.Seed));
+        options = options with { BatchSize = Math.Min(options.BatchSize, codes.Count) };
+        context.Console.MarkupLine(Markup.Escape(
+            $"Training the harmonic model ({model.ParameterCount:N0} parameters; {HarmonicModel.Describe(config)}) on {codes.Count:N0} items of {source.Items.Name} " +
+            $"({string.Join(", ", source.Encoders.Described.Select(e => $"{e.Slot} {e.Kind}"))}): {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
+        var training = new HarmonicTrainingOptions { Trainer = options };
+        TrainingHistory history = TrainCommand.RunWithProgress(context, options, (progress, token) =>
+            HarmonicTraining.Train(model, baseCodes, training, progress, token), CancellationToken.None);
+
+        // Report: store every item, cue each modality with the stored code, and score every other modality.
+        HarmonicNetwork network = model.Store(baseCodes);
+        var adapted = slots.ToDictionary(s => s, s => model.Encode(s, baseCodes[s]), StringComparer.Ordinal);
+        IReadOnlyList<PairAccuracy> pairs = Progress.Run(context, "recalling every item from every modality", slots.Length,
+            (progress, token) =>
+            {
+                int done = 0;
+                return network.Evaluate(adapted, progress: new TrainCommand.SynchronousProgress<string>(_ => progress.Report(done++)), cancellationToken: token);
+            });
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["coupling_ratio"] = network.CouplingRatio };
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("cue → target").AddColumn("accuracy").AddColumn("coherence").AddColumn("metastable").AddColumn("sweeps");
+        foreach (PairAccuracy pair in pairs)
+        {
+            metrics[$"{pair.Cue}_to_{pair.Target}_accuracy"] = pair.Accuracy;
+            table.AddRow(Markup.Escape($"{pair.Cue} → {pair.Target}"), TrainCommand.F(pair.Accuracy, "F4"), TrainCommand.F(pair.Coherence, "F4"),
+                TrainCommand.F(pair.Metastable, "F4"), TrainCommand.F(pair.MeanSweeps, "F2"));
+        }
+
+        context.Console.Write(table);
+        var metadata = Metadata(commandLine, options, $"{source.Items.Name}: {codes.Count} items, {source.Items.Source}", metrics);
+        metadata[HarmonicModel.BaseEncodersKey] = System.Text.Json.JsonSerializer.Serialize(
+            source.Encoders.Described.ToDictionary(e => e.Slot, e => e.Sha256 ?? e.Kind, StringComparer.Ordinal));
+        model.EnforceBound(training.CouplingLimit);
+        model.Save(outPath, metadata);
+        return Finish(context, outPath, ModelWeights.ParameterHash(model), model.ParameterCount, config.Modalities[0].Dimension, "harmonic", commandLine, options, metadata, history, metrics, json,
+            new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["items"] = codes.Count,
+                ["modalities"] = config.Modalities.Select(m => new { name = m.Name, base_dimension = m.BaseDimension, dimension = m.Dimension, beta = m.Beta, lambda = m.Lambda }),
+                ["rank"] = config.Rank,
+                ["pairs"] = pairs.Select(p => new { cue = p.Cue, target = p.Target, accuracy = p.Accuracy, coherence = p.Coherence, metastable = p.Metastable, sweeps = p.MeanSweeps }),
+            });
     }
 
     private static List<DatasetItem> CaptionedItems(string datasetName, int max)

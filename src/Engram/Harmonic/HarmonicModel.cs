@@ -17,6 +17,9 @@ public sealed class HarmonicModel : Module
 {
     internal const string ConfigKey = "engram.harmonic_model";
 
+    /// <summary>The metadata key recording, per modality, the SHA-256 of the base encoder whose codes the model was trained on.</summary>
+    public const string BaseEncodersKey = "engram.base_encoders";
+
     /// <summary>‖A‖₂ of a freshly initialised coupling, about: small, so untrained couplings barely act.</summary>
     private const double InitialNorm = 0.1;
 
@@ -49,6 +52,13 @@ public sealed class HarmonicModel : Module
     /// <summary>The SHA-256 of the weight file this model was loaded from (null when built in memory).</summary>
     public string? WeightsHash { get; private set; }
 
+    /// <summary>
+    /// Per modality, the SHA-256 of the base encoder's weights whose codes the model was trained on, as
+    /// saved under <see cref="BaseEncodersKey"/> (null when the file does not say, or for a model built in
+    /// memory). A memory refuses a model whose base encoders are not its own: their codes would be foreign.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? BaseEncoders { get; private set; }
+
     /// <summary>The couplings' current factors (copies).</summary>
     public IReadOnlyList<HarmonicCoupling> Couplings => Config.Couplings.Select((pair, c) => new HarmonicCoupling(
         pair.First, pair.Second, ToTensor(_couplings[c].U.Value), ToTensor(_couplings[c].V.Value))).ToArray();
@@ -72,8 +82,10 @@ public sealed class HarmonicModel : Module
     }
 
     /// <summary>
-    /// Stores N items: <paramref name="baseCodes"/> gives every modality's base codes [N, BaseDimension]
-    /// (row n is item n); their adapted codes become the slots of a network with this model's couplings.
+    /// Stores N items: <paramref name="baseCodes"/> gives base codes [N, BaseDimension] (row n is item n)
+    /// for every modality of the model, or for a subset of at least two; their adapted codes become the
+    /// slots of a network with this model's couplings among those modalities. A subset is still bounded
+    /// below: its free sets are among the model's, which <see cref="EnforceBound"/> keeps under the limit.
     /// </summary>
     public HarmonicNetwork Store(IReadOnlyDictionary<string, Tensor> baseCodes, IGemmBackend? gemm = null)
     {
@@ -83,19 +95,22 @@ public sealed class HarmonicModel : Module
             Config.IndexOf(key, nameof(baseCodes));
         }
 
-        var slots = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (HarmonicModalityConfig modality in Config.Modalities)
+        HarmonicModalityConfig[] stored = Config.Modalities.Where(m => baseCodes.ContainsKey(m.Name)).ToArray();
+        if (stored.Length < 2)
         {
-            if (!baseCodes.TryGetValue(modality.Name, out Tensor? codes))
-            {
-                throw new ArgumentException(
-                    $"baseCodes has no '{modality.Name}' codes; storing needs every modality's ({string.Join(", ", Config.Modalities.Select(m => m.Name))}).", nameof(baseCodes));
-            }
-
-            slots[modality.Name] = Encode(modality.Name, codes);
+            throw new ArgumentException(
+                $"baseCodes gives {(stored.Length == 0 ? "no modality" : $"only '{stored[0].Name}'")}; storing needs the codes of at least two of this model's modalities ({string.Join(", ", Config.Modalities.Select(m => m.Name))}).",
+                nameof(baseCodes));
         }
 
-        return HarmonicNetwork.Create(Modalities, slots, Couplings, gemm);
+        var slots = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (HarmonicModalityConfig modality in stored)
+        {
+            slots[modality.Name] = Encode(modality.Name, baseCodes[modality.Name]);
+        }
+
+        HarmonicCoupling[] couplings = Couplings.Where(c => slots.ContainsKey(c.First) && slots.ContainsKey(c.Second)).ToArray();
+        return HarmonicNetwork.Create(stored.Select(m => m.ToModality()).ToArray(), slots, couplings, gemm);
     }
 
     /// <summary>
@@ -142,6 +157,18 @@ public sealed class HarmonicModel : Module
         var model = new HarmonicModel(file.Config, new Rng(0));
         model.LoadStateDict(file.Parameters, path);
         model.WeightsHash = file.WeightsHash;
+        if (file.Metadata.TryGetValue(BaseEncodersKey, out string? json))
+        {
+            try
+            {
+                model.BaseEncoders = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new InvalidDataException($"{path}: the '{BaseEncodersKey}' metadata is not a JSON object of modality → SHA-256 ({e.Message}).", e);
+            }
+        }
+
         return model;
     }
 

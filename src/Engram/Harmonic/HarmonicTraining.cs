@@ -62,6 +62,15 @@ public sealed record HarmonicTrainingOptions
 /// <summary>Trains a <see cref="HarmonicModel"/>'s adapters and couplings jointly, by backpropagation, with the shared <see cref="Trainer"/>.</summary>
 public static class HarmonicTraining
 {
+    /// <summary>Epochs that trained the 1,911 emoji to ≥ 0.989 on every cue → target pair (with the batch size and learning rate below).</summary>
+    public const int DefaultEpochs = 60;
+
+    /// <summary>Items per step of the emoji training.</summary>
+    public const int DefaultBatchSize = 256;
+
+    /// <summary>The peak learning rate of the emoji training.</summary>
+    public const double DefaultLearningRate = 5e-3;
+
     /// <summary>
     /// Item i has base codes row i of <paramref name="baseCodes"/>[m] in each modality m that a trained
     /// pair uses (the same N everywhere). Each step draws a batch of items, adapts their codes, and

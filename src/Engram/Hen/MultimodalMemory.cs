@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Engram.Data.Audio;
 using Engram.Data.Safetensors;
 using Engram.Encoders;
+using Engram.Harmonic;
 using Engram.Memory;
 
 namespace Engram.Hen;
@@ -58,21 +59,40 @@ public sealed record MemoryRecall
     /// <summary>Step by step, when asked for.</summary>
     public IReadOnlyList<RecallStep>? Trace { get; init; }
 
+    /// <summary>
+    /// A harmonic memory's completions: each free modality's nearest stored item at the final state (null
+    /// for a Hopfield Encoding Network memory, whose one state holds every slot).
+    /// </summary>
+    public IReadOnlyList<CompletedModality>? Completed { get; init; }
+
     /// <summary>The options recall ran with.</summary>
     public required RecallOptions Options { get; init; }
 }
 
+/// <summary>What one free modality of a harmonic recall settled on.</summary>
+/// <param name="Modality">The free modality (a slot name).</param>
+/// <param name="Index">The stored item nearest (cosine) to the modality's final state.</param>
+/// <param name="Cosine">cos(x_T, ξ) with that item's slot.</param>
+/// <param name="TopWeight">The largest weight of the modality's attractor, softmax(β_m ξₙ·x_T).</param>
+/// <param name="Metastable">Whether the modality's read-out is a mixture rather than one stored slot.</param>
+/// <param name="Steps">The sweeps the modality took to settle.</param>
+public sealed record CompletedModality(string Modality, int Index, string Id, string? Caption, double Cosine, double TopWeight, bool Metastable, int Steps);
+
 /// <summary>
 /// A memory of items with images, captions and sounds, as a user builds, saves and recalls it: a
 /// <see cref="HopfieldEncodingNetwork"/> whose slots are the codes of <see cref="MemoryEncoders"/>,
-/// with the items' ids and captions. Saved as one safetensors file: the stored patterns as a tensor,
-/// and in the metadata the format version, slot layout and scales, item ids and captions, recall
-/// options and each encoder with the SHA-256 of its weights (checked when the file is opened).
+/// with the items' ids and captions. When the encoders include a <see cref="HarmonicModel"/>, the memory
+/// is a harmonic one: the same stored codes, adapted into the model's modality spaces, are the slots of
+/// a <see cref="Harmonic"/> network, and recall clamps the cued modalities and completes the others.
+/// Saved as one safetensors file: the stored patterns (the encoders' codes) as a tensor, and in the
+/// metadata the format version, slot layout and scales, item ids and captions, recall options and each
+/// encoder (and the harmonic model) with the SHA-256 of its weights, checked when the file is opened.
 /// </summary>
-public sealed class MultimodalMemory
+public sealed partial class MultimodalMemory
 {
-    /// <summary>The version of the file format this build writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The version of the file format this build writes; it reads this and every earlier one.</summary>
+    /// <remarks>Version 2 added the harmonic model to the encoders; a version 1 file is a version 2 file without one.</remarks>
+    public const int FormatVersion = 2;
 
     private const string MetadataKey = "engram.memory";
     private const string PatternsTensor = "patterns";
@@ -90,6 +110,10 @@ public sealed class MultimodalMemory
         Encoders = encoders;
         Items = items;
         Options = options;
+        if (encoders.Harmonic is { } model)
+        {
+            _harmonic = StoreHarmonic(model);
+        }
     }
 
     /// <summary>The network: slots, scales and stored patterns.</summary>
@@ -118,7 +142,7 @@ public sealed class MultimodalMemory
 
     /// <summary>
     /// The default options: L2 similarity, β = 1000 (every slot has mean norm 1), 10 steps. The cue mode is
-    /// chosen per cue (see <see cref="Recall"/>).
+    /// chosen per cue (see <see cref="Recall"/>). A harmonic memory takes only the steps (its sweeps), 20 by default.
     /// </summary>
     public static RecallOptions DefaultOptions => new() { Similarity = Similarity.L2, Beta = 1000f, MaxSteps = 10 };
 
@@ -173,7 +197,7 @@ public sealed class MultimodalMemory
             slots.Add(new SlotCodes("audio", speech.Encode(audio)));
         }
 
-        RecallOptions chosen = options ?? DefaultOptions;
+        RecallOptions chosen = options ?? (encoders.Harmonic is null ? DefaultOptions : DefaultOptions with { MaxSteps = new HarmonicRecallOptions().MaxSweeps });
         progress?.Report($"storing {items.Count:N0} items and checking that their cues are unique");
         var network = HopfieldEncodingNetwork.Store(slots, chosen, items.Select(i => i.Id).ToArray());
         return new MultimodalMemory(network, encoders, items, chosen);
@@ -231,6 +255,11 @@ public sealed class MultimodalMemory
             cues["audio"] = Encoders.Audio!.Encode([audio]);
         }
 
+        if (_harmonic is not null)
+        {
+            return RecallHarmonic(cues, options, cueMode, trace, runnersUp);
+        }
+
         RecallOptions chosen = (options ?? Options) with { CueMode = cueMode ?? DefaultCueMode };
         chosen.Validate();
 
@@ -259,16 +288,33 @@ public sealed class MultimodalMemory
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        if (Encoders.Image is not { } codec)
+        return Encoders.Image is { } codec ? codec.Decode(StoredCodes("image", index, 1)).Span.ToArray() : null;
+    }
+
+    /// <summary>
+    /// The codes slot <paramref name="slot"/> stores for items <paramref name="start"/> onwards (at most
+    /// <paramref name="count"/>, default all): the encoder's codes, unscaled, [rows, slot length].
+    /// </summary>
+    public Tensor StoredCodes(string slot, int start = 0, int? count = null)
+    {
+        if (!Network.Layout.Contains(slot))
         {
-            return null;
+            throw new ArgumentException($"This memory has no {slot} slot (it has {string.Join(", ", Network.Layout.Slots.Select(s => s.Name))}).", nameof(slot));
         }
 
-        Slot slot = Network.Layout["image"];
-        float inverse = 1f / Network.Scales[slot.Index];
-        float[] code = Network.Memory.Bank[index].Slice(slot.Offset, slot.Length).ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Multiply(code, inverse, code);
-        return codec.Decode(Tensor.FromArray(code, 1, code.Length)).Span.ToArray();
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Count);
+        int rows = Math.Min(count ?? Count - start, Count - start);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows, nameof(count));
+        Slot s = Network.Layout[slot];
+        float inverse = 1f / Network.Scales[s.Index];
+        var codes = new Tensor(rows, s.Length);
+        for (int i = 0; i < rows; i++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(Network.Memory.Bank[start + i].Slice(s.Offset, s.Length), inverse, codes.Row(i));
+        }
+
+        return codes;
     }
 
     /// <summary>Writes the memory to <paramref name="path"/> whole or not at all; encoder paths are kept relative to its folder.</summary>
@@ -313,9 +359,9 @@ public sealed class MultimodalMemory
             }
 
             file = JsonSerializer.Deserialize<MemoryFileContents>(json, Json) ?? throw new InvalidDataException($"{path}: the memory metadata is empty.");
-            if (file.Version != FormatVersion)
+            if (file.Version is < 1 or > FormatVersion)
             {
-                throw new InvalidDataException($"{path} is a version {file.Version} memory; this build of Engram reads version {FormatVersion}. Build the memory again.");
+                throw new InvalidDataException($"{path} is a version {file.Version} memory; this build of Engram reads versions 1 to {FormatVersion}. Build the memory again.");
             }
 
             if (!safetensors.Contains(PatternsTensor))

@@ -160,7 +160,8 @@ public sealed class HarmonicBadInputTests
         Dictionary<string, Tensor> codes = HarmonicProblems.Paired(seed: 1, items: 8, 6, 5, 4);
         Rejects(() => model.Encode("m1", new Tensor(8, 6)), "baseCodes", "The 'm1' base codes must be N×5", "Tensor[8, 6]");
         Rejects(() => model.Encode("m9", codes["m1"]), "modality", "'m9' is not a modality of this model");
-        Rejects(() => model.Store(new Dictionary<string, Tensor> { ["m0"] = codes["m0"] }), "baseCodes", "no 'm1' codes");
+        Rejects(() => model.Store(new Dictionary<string, Tensor> { ["m0"] = codes["m0"] }), "baseCodes", "only 'm0'", "at least two of this model's modalities (m0, m1, m2)");
+        Rejects(() => model.Store(new Dictionary<string, Tensor> { ["m0"] = codes["m0"], ["m9"] = codes["m1"] }), "baseCodes", "'m9' is not a modality of this model");
         Rejects(() => HarmonicTraining.Train(model, codes, new HarmonicTrainingOptions { Pairs = [new("m0", "m2")] }), "Pairs", "m0–m2 is not a coupling of this model (its couplings: m0–m1, m1–m2)");
         Rejects(() => HarmonicTraining.Train(model, new Dictionary<string, Tensor> { ["m0"] = codes["m0"], ["m1"] = codes["m1"] }, new HarmonicTrainingOptions()), "baseCodes", "no 'm2' codes", "m1–m2");
         Dictionary<string, Tensor> ragged = new(codes) { ["m2"] = HarmonicProblems.Gaussian(new Rng(1), 7, 4) };

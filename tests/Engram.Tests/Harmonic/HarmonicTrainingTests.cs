@@ -82,6 +82,28 @@ public sealed class HarmonicTrainingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void Should_store_a_subset_of_its_modalities_with_the_couplings_among_them()
+    {
+        // Given a fully coupled model trained on all three modalities
+        Dictionary<string, Tensor> codes = HarmonicProblems.Paired(seed: 3, Items, s_baseDimensions);
+        var model = new HarmonicModel(HarmonicProblems.Config(s_baseDimensions, dimension: 16, rank: 8), new Rng(5));
+        HarmonicTraining.Train(model, codes, Options());
+
+        // When only m0 and m2 are stored
+        HarmonicNetwork network = model.Store(new Dictionary<string, Tensor> { ["m0"] = codes["m0"], ["m2"] = codes["m2"] });
+
+        // Then the network has those two modalities, their one coupling (the model's own factors), and recalls across it
+        Assert.Equal(["m0", "m2"], network.Modalities.Select(m => m.Name));
+        HarmonicCoupling coupling = Assert.Single(network.Couplings);
+        Assert.True(coupling.Pair.Joins("m0", "m2"));
+        Assert.Equal(model.Couplings.Single(c => c.Pair.Joins("m0", "m2")).U.Span.ToArray(), coupling.U.Span.ToArray());
+        Assert.Equal(model.Encode("m2", codes["m2"]).Span.ToArray(), network.Slots("m2").Span.ToArray(), new FloatTolerance(1e-6f));
+        IReadOnlyList<PairAccuracy> accuracies = network.Evaluate(Adapted(model, codes).Where(p => p.Key != "m1").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        Assert.Equal(2, accuracies.Count);
+        Assert.All(accuracies, a => Assert.Equal(1.0, a.Accuracy));
+    }
+
+    [Fact]
     public void Should_train_only_the_pairs_it_is_told_to()
     {
         // Given a fully coupled model trained on m0–m1 alone
@@ -143,7 +165,7 @@ public sealed class HarmonicTrainingTests(ITestOutputHelper output) : IDisposabl
         var model = new HarmonicModel(HarmonicProblems.Config(s_baseDimensions, dimension: 16, rank: 8, hidden: 12), new Rng(5));
         HarmonicTraining.Train(model, codes, Options(epochs: 5));
         string path = Path.Combine(_folder, "harmonic.safetensors");
-        model.Save(path, new Dictionary<string, string> { ["engram.pairs"] = "m0-m1,m0-m2,m1-m2" });
+        model.Save(path, new Dictionary<string, string> { ["engram.pairs"] = "m0-m1,m0-m2,m1-m2", [HarmonicModel.BaseEncodersKey] = "{\"m0\":\"aa\",\"m2\":\"cc\"}" });
 
         // When it is loaded
         HarmonicModel loaded = HarmonicModel.Load(path);
@@ -157,6 +179,8 @@ public sealed class HarmonicTrainingTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(model.Encode("m1", codes["m1"]).Span.ToArray(), loaded.Encode("m1", codes["m1"]).Span.ToArray());
         Assert.Contains("adapter_m0.hidden.weight", loaded.StateDict().Keys);
         Assert.Contains("coupling_m0_m2.u", loaded.StateDict().Keys);
+        Assert.Null(model.BaseEncoders);
+        Assert.Equal(new Dictionary<string, string> { ["m0"] = "aa", ["m2"] = "cc" }, loaded.BaseEncoders);
 
         // And a weight file of something else is refused, naming the file
         var text = new Engram.Encoders.Text.NgramTextEncoder(new Engram.Encoders.Text.NgramTextConfig { Buckets = 16, Hidden = 4, Dimension = 4, ImageCodeLength = 3 }, new Rng(1));
@@ -165,6 +189,13 @@ public sealed class HarmonicTrainingTests(ITestOutputHelper output) : IDisposabl
         var e = Assert.Throws<InvalidDataException>(() => HarmonicModel.Load(other));
         Assert.Contains(other, e.Message, StringComparison.Ordinal);
         Assert.Contains("not an Engram harmonic model", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(float obj) => 0;
     }
 
     /// <summary>Reports on the training thread (System.Progress posts to the thread pool, too late to stop a step).</summary>

@@ -28,11 +28,11 @@ public sealed record HarmonicSettings
     /// <summary>At most this many emoji (the first, in the package's order).</summary>
     public int MaxItems { get; init; } = int.MaxValue;
 
-    public int Epochs { get; init; } = 60;
+    public int Epochs { get; init; } = HarmonicTraining.DefaultEpochs;
 
-    public int BatchSize { get; init; } = 256;
+    public int BatchSize { get; init; } = HarmonicTraining.DefaultBatchSize;
 
-    public double LearningRate { get; init; } = 5e-3;
+    public double LearningRate { get; init; } = HarmonicTraining.DefaultLearningRate;
 
     public ulong Seed { get; init; } = 1;
 
