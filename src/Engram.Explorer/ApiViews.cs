@@ -27,9 +27,20 @@ internal sealed record OptionsView(string Similarity, float Beta, int Steps);
 
 internal sealed record LimitsView(long MaxRequestBytes, int SeparabilityItems, int MaxSteps, int MaxTraceSteps, int MaxRunnersUp);
 
+internal sealed record ModalityView(string Name, int Dimension, double Lambda, double Beta);
+
+internal sealed record CouplingView(string First, string Second, int Rank, double SpectralNorm);
+
+/// <summary>A harmonic memory's network: its modality spaces, couplings and coupling ratio ρ (the energy is bounded below while ρ &lt; 1).</summary>
+internal sealed record HarmonicView(IReadOnlyList<ModalityView> Modalities, IReadOnlyList<CouplingView> Couplings, double CouplingRatio);
+
+/// <summary>
+/// The served memory. <c>engine</c> is "hen" (one state over every slot; β, similarity and cue mode apply) or
+/// "harmonic" (cued modalities clamped, the others completed; only the steps apply, and <c>harmonic</c> describes it).
+/// </summary>
 internal sealed record MemoryView(
     string? Name, int Count, IReadOnlyList<SlotView> Slots, IReadOnlyList<EncoderView> Encoders, ImageShapeView? ImageShape,
-    OptionsView Options, string DefaultCueMode, LimitsView Limits, IReadOnlyList<string> Warnings);
+    OptionsView Options, string? DefaultCueMode, LimitsView Limits, IReadOnlyList<string> Warnings, string Engine, HarmonicView? Harmonic);
 
 internal sealed record ItemView(int Index, string Id, string? Caption);
 
@@ -44,12 +55,23 @@ internal sealed record StepView(int Step, double Energy, IReadOnlyList<WeightVie
 
 internal sealed record CueView(IReadOnlyList<string> Slots, int? HiddenPixels, double? Noise, string? Occlude, int? Item);
 
-internal sealed record RecallOptionsView(string Similarity, float Beta, int Steps, string CueMode);
+/// <summary>The options a recall ran with; a harmonic memory's similarity, β and cue mode are null (its model's β apply, and the cue is clamped).</summary>
+internal sealed record RecallOptionsView(string? Similarity, float? Beta, int Steps, string? CueMode);
 
+/// <summary>What one free modality of a harmonic recall settled on.</summary>
+internal sealed record CompletedView(string Modality, int ItemIndex, string ItemId, string? Caption, double Cosine, double TopWeight, bool Metastable, int Steps)
+{
+    public static CompletedView Of(CompletedModality c) => new(c.Modality, c.Index, c.Id, c.Caption, c.Cosine, c.TopWeight, c.Metastable, c.Steps);
+}
+
+/// <summary>
+/// A recall. For a harmonic memory, <c>clamped</c> names the cued modalities and <c>completed</c> what each free
+/// one settled on; the item is the one the free modalities agree on, and the runners-up and trace weights are its modality's.
+/// </summary>
 internal sealed record RecallView(
     int ItemIndex, string ItemId, string? Caption, double TopWeight, int Steps, bool Metastable,
     IReadOnlyList<WeightView> RunnersUp, IReadOnlyList<double> Energies, string? ImagePng, string? CuePng,
-    CueView Cue, RecallOptionsView Options, IReadOnlyList<StepView>? Trace);
+    CueView Cue, RecallOptionsView Options, IReadOnlyList<StepView>? Trace, IReadOnlyList<string>? Clamped, IReadOnlyList<CompletedView>? Completed);
 
 internal sealed record SeparabilityView(
     string Slot, string Cue, int Items, int ItemsTotal, bool Capped, string? Note,

@@ -54,9 +54,16 @@ internal sealed class ExplorerSession
         Memory.Encoders.Described.Select(e => new EncoderView(e.Slot, e.Kind)).ToArray(),
         Shape is { } shape ? new ImageShapeView(shape.Channels, shape.Height, shape.Width) : null,
         new OptionsView(Names.Of(Memory.Options.Similarity), Memory.Options.Beta, Memory.Options.MaxSteps),
-        Names.Of(MultimodalMemory.DefaultCueMode),
+        Memory.Harmonic is null ? Names.Of(MultimodalMemory.DefaultCueMode) : null,
         new LimitsView(Options.MaxRequestBytes, Options.SeparabilityItems, MaxSteps, MaxTraceSteps, MaxRunnersUp),
-        Memory.Warnings.Take(20).ToArray());
+        Memory.Warnings.Take(20).ToArray(),
+        Memory.Engine,
+        Memory.Harmonic is { } network
+            ? new HarmonicView(
+                network.Modalities.Select(m => new ModalityView(m.Name, m.Dimension, m.Lambda, m.Beta)).ToArray(),
+                network.Couplings.Select(c => new CouplingView(c.First, c.Second, c.Rank, c.SpectralNorm())).ToArray(),
+                network.CouplingRatio)
+            : null);
 
     /// <summary>Dec(ξ) of item <paramref name="index"/>'s stored image, as PNG.</summary>
     public byte[] StoredPng(int index)
@@ -152,6 +159,8 @@ internal sealed class ExplorerSession
             recall = Memory.Recall(new MemoryCue(image, pixelMask, text, audio), options, mode, request.Trace, runnersUp);
         }
 
+        bool harmonic = recall.Completed is not null;
+        string[] slots = new MemoryCue(image, null, text, audio).Slots.ToArray();
         return new RecallView(
             recall.Index,
             recall.Id,
@@ -163,9 +172,13 @@ internal sealed class ExplorerSession
             recall.Energies,
             PngViews.Base64(recall.Image, Shape),
             PngViews.Base64(image, Shape),
-            new CueView(new MemoryCue(image, null, text, audio).Slots.ToArray(), hidden, image is null ? null : noise, image is null ? null : occlude, request.Item),
-            new RecallOptionsView(Names.Of(recall.Options.Similarity), recall.Options.Beta, recall.Options.MaxSteps, Names.Of(recall.Options.CueMode)),
-            recall.Trace?.Select(s => new StepView(s.Step, s.Energy, s.Top.Select(WeightView.Of).ToArray(), PngViews.Base64(s.Image, Shape))).ToArray());
+            new CueView(slots, hidden, image is null ? null : noise, image is null ? null : occlude, request.Item),
+            harmonic
+                ? new RecallOptionsView(null, null, recall.Options.MaxSteps, null)
+                : new RecallOptionsView(Names.Of(recall.Options.Similarity), recall.Options.Beta, recall.Options.MaxSteps, Names.Of(recall.Options.CueMode)),
+            recall.Trace?.Select(s => new StepView(s.Step, s.Energy, s.Top.Select(WeightView.Of).ToArray(), PngViews.Base64(s.Image, Shape))).ToArray(),
+            harmonic ? slots : null,
+            recall.Completed?.Select(CompletedView.Of).ToArray());
     }
 
     private float[]? ImageCue(RecallRequest request)

@@ -112,6 +112,74 @@ public sealed class OtherMemoriesTests : IDisposable
         Assert.Equal(emoji[6].Id, (await ExplorerServer.ReadJsonAsync(byBody)).GetProperty("item_id").GetString());
     }
 
+    [Fact]
+    public async Task A_harmonic_memory_is_described_with_its_modalities_and_a_caption_completes_the_image_with_a_trace()
+    {
+        // Given 30 emoji stored as a harmonic memory of image and text
+        IDataset emoji = EmojiDataset.LoadFrom(ShippedData.Find("emoji")!, "shipped", 30);
+        MultimodalMemory memory = MultimodalMemory.Build(
+            emoji.Select(e => new MemoryItem(e.Id, e.Caption)).ToArray(),
+            MemoryEncoders.Open(Model("emoji-autoencoder.safetensors"), Model("emoji-text.safetensors"), null, harmonic: Model("emoji-harmonic.safetensors")),
+            DatasetImages.Load(emoji, 32, grey: false));
+        await using WebApplication app = await StartAsync(memory);
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+
+        // Then it is described as harmonic, with its spaces and its one coupling, and no cue mode
+        JsonElement described = await client.GetFromJsonAsync<JsonElement>("/api/memory");
+        Assert.Equal("harmonic", described.GetProperty("engine").GetString());
+        Assert.Equal(JsonValueKind.Null, described.GetProperty("default_cue_mode").ValueKind);
+        JsonElement harmonic = described.GetProperty("harmonic");
+        Assert.Equal(["image", "text"], harmonic.GetProperty("modalities").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        JsonElement coupling = Assert.Single(harmonic.GetProperty("couplings").EnumerateArray());
+        Assert.Equal(32, coupling.GetProperty("rank").GetInt32());
+        // With two modalities a recall leaves one free, and a lone free modality has no coupling to echo through: ρ = 0
+        Assert.Equal(0.0, harmonic.GetProperty("coupling_ratio").GetDouble());
+        Assert.InRange(coupling.GetProperty("spectral_norm").GetDouble(), 0.1, 0.5 + 1e-6);
+        Assert.Contains(described.GetProperty("encoders").EnumerateArray(), e => e.GetProperty("slot").GetString() == "harmonic");
+
+        // When a caption is the cue, with a trace
+        using HttpResponseMessage response = await client.PostAsJsonAsync("/api/recall", new { text = emoji[8].Caption, trace = true });
+        JsonElement recall = await ExplorerServer.ReadJsonAsync(response);
+
+        // Then the text is clamped, the image completed on item 8, and every sweep is traced with a decoded image
+        Assert.Equal(emoji[8].Id, recall.GetProperty("item_id").GetString());
+        Assert.Equal(["text"], recall.GetProperty("clamped").EnumerateArray().Select(c => c.GetString()));
+        JsonElement completed = Assert.Single(recall.GetProperty("completed").EnumerateArray());
+        Assert.Equal(("image", emoji[8].Id), (completed.GetProperty("modality").GetString(), completed.GetProperty("item_id").GetString()));
+        Assert.Equal(JsonValueKind.Null, recall.GetProperty("options").GetProperty("beta").ValueKind);
+        Assert.Equal(recall.GetProperty("steps").GetInt32(), recall.GetProperty("trace").GetArrayLength());
+        Assert.All(recall.GetProperty("trace").EnumerateArray(), s => Assert.NotEqual(JsonValueKind.Null, s.GetProperty("image_png").ValueKind));
+
+        // And a β, which the model sets, is refused with the reason
+        using HttpResponseMessage refused = await client.PostAsJsonAsync("/api/recall", new { text = emoji[8].Caption, beta = 5 });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("A harmonic memory's β are its model's", (await ExplorerServer.ReadJsonAsync(refused)).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [EspeakFact]
+    public async Task A_spoken_name_uploaded_to_a_harmonic_memory_completes_the_image_and_the_caption()
+    {
+        SpeechSynthesizer speech = RequiredDependency.Require(SpeechSynthesizer.TryCreate(Path.Combine(_folder, "speech")), EspeakFactAttribute.Missing);
+        IDataset emoji = SpokenDataset.Add(EmojiDataset.LoadFrom(ShippedData.Find("emoji")!, "shipped", 20), speech);
+        MultimodalMemory memory = MultimodalMemory.Build(
+            emoji.Select(e => new MemoryItem(e.Id, e.Caption)).ToArray(),
+            MemoryEncoders.Open(Model("emoji-autoencoder.safetensors"), Model("emoji-text.safetensors"), Model("emoji-speech.safetensors"), harmonic: Model("emoji-harmonic.safetensors")),
+            DatasetImages.Load(emoji, 32, grey: false),
+            emoji.Select(e => e.Audio!).ToArray());
+        await using WebApplication app = await StartAsync(memory);
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+
+        using var body = new ByteArrayContent(File.ReadAllBytes(speech.SpeakToFile(emoji[13].Caption!)));
+        body.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        using HttpResponseMessage response = await client.PostAsync(new Uri("/api/recall/audio", UriKind.Relative), body);
+        JsonElement recall = await ExplorerServer.ReadJsonAsync(response);
+
+        Assert.Equal(["audio"], recall.GetProperty("clamped").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["image", "text"], recall.GetProperty("completed").EnumerateArray().Select(c => c.GetProperty("modality").GetString()).Order());
+        Assert.All(recall.GetProperty("completed").EnumerateArray(), c => Assert.Equal(emoji[13].Id, c.GetProperty("item_id").GetString()));
+        Assert.NotEqual(JsonValueKind.Null, recall.GetProperty("image_png").ValueKind);
+    }
+
     private static async Task<WebApplication> StartAsync(MultimodalMemory memory, ExplorerOptions? options = null)
     {
         WebApplication app = ExplorerApp.Create(memory, options ?? new ExplorerOptions { Urls = "http://127.0.0.1:0" });

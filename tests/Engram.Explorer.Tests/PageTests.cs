@@ -168,6 +168,52 @@ public sealed class PageTests(ExplorerServer server)
         browser.AssertNoErrors();
     }
 
+    [ChromiumFact]
+    public async Task A_harmonic_memory_shows_only_the_options_that_apply_and_the_modality_a_caption_completed()
+    {
+        // Given a harmonic memory of 40 emoji (image and text, the shipped harmonic model), served
+        ChromiumFactAttribute.Require();
+        var emoji = Engram.Data.Datasets.EmojiDataset.LoadFrom(Engram.Data.ShippedData.Find("emoji")!, "shipped", 40);
+        string models = Engram.Data.ShippedData.Find("models")!;
+        Engram.Hen.MultimodalMemory memory = Engram.Hen.MultimodalMemory.Build(
+            emoji.Select(e => new Engram.Hen.MemoryItem(e.Id, e.Caption)).ToArray(),
+            Engram.Hen.MemoryEncoders.Open(
+                Path.Combine(models, "emoji-autoencoder.safetensors"), Path.Combine(models, "emoji-text.safetensors"), null,
+                harmonic: Path.Combine(models, "emoji-harmonic.safetensors")),
+            Engram.Data.Datasets.DatasetImages.Load(emoji, 32, grey: false));
+        await using Microsoft.AspNetCore.Builder.WebApplication app = ExplorerApp.Create(memory, new ExplorerOptions { Urls = "http://127.0.0.1:0", MemoryName = "harmonic.engram" });
+        await app.StartAsync();
+        await using var browser = await Browser.OpenAsync(new Uri(app.Urls.Single()));
+        IPage page = browser.Page;
+
+        // Then the summary says it is harmonic, and β, similarity and cue mode are not offered
+        await Expect(page.Locator("#memory-summary")).ToContainTextAsync("harmonic: image β 100, text β 100; 1 couplings");
+        await Expect(page.Locator("#hen-options")).ToBeHiddenAsync();
+        await page.ClickAsync("summary:has-text('Recall options')");
+        await Expect(page.Locator("#harmonic-options")).ToBeVisibleAsync();
+
+        // When a caption is typed and Recall pressed
+        await page.FillAsync("#caption", emoji[21].Caption!);
+        await page.ClickAsync("#recall");
+
+        // Then the item comes back, the image is listed as completed on it, and the energy never rises over the sweeps
+        await Expect(page.Locator("#result-panel")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync(emoji[21].Id);
+        await Expect(page.Locator("#completed tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#completed tbody tr td >> nth=0")).ToHaveTextAsync("image");
+        await Expect(page.Locator("#completed tbody tr td >> nth=1")).ToHaveTextAsync(emoji[21].Id);
+        await Expect(page.Locator("#result-options")).ToContainTextAsync("text clamped, the others completed");
+        double[] energies = await Energies(page);
+        Assert.True(energies.Length >= 2, $"{energies.Length} energies");
+        for (int t = 1; t < energies.Length; t++)
+        {
+            // The states are float32: a settled state moves by rounding alone, so allow a float's relative precision.
+            Assert.True(energies[t] <= energies[t - 1] + 1e-6 * Math.Abs(energies[t - 1]), $"energy rose at sweep {t}: {energies[t - 1]} → {energies[t]}");
+        }
+
+        browser.AssertNoErrors();
+    }
+
     private static async Task<double[]> Energies(IPage page)
     {
         string[] values = await page.EvalOnSelectorAllAsync<string[]>("#energy-curve circle.energy-point", "points => points.map(p => p.dataset.energy)");
@@ -198,14 +244,16 @@ public sealed class PageTests(ExplorerServer server)
 
         public IPage Page { get; }
 
-        public static async Task<Browser> OpenAsync(ExplorerServer server)
+        public static Task<Browser> OpenAsync(ExplorerServer server) => OpenAsync(server.BaseAddress);
+
+        public static async Task<Browser> OpenAsync(Uri address)
         {
             string chromium = ChromiumFactAttribute.Require();
             IPlaywright playwright = await Playwright.CreateAsync();
             IBrowser browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
             IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
             var opened = new Browser(playwright, browser, page);
-            await page.GotoAsync(server.BaseAddress.ToString());
+            await page.GotoAsync(address.ToString());
             await Expect(page.Locator("body")).ToHaveAttributeAsync("data-ready", "true");
             return opened;
         }

@@ -29,7 +29,7 @@ internal static class ServeCommand
             "serve",
             "Explore a memory in the browser: browse the stored items, recall from a caption, an image (a stored one or a PNG, with a half hidden, " +
             "noise, or pixels brushed out) or a sound, and watch the state settle step by step with its energy and softmax weights; see how " +
-            "separable the stored codes are. A JSON API serves the page (GET /api/memory, /api/items, /api/items/N/image.png, /api/separability; " +
+            "separable the stored codes are. A harmonic memory (`engram build --harmonic`) clamps the cued modalities and shows what each other one completed. A JSON API serves the page (GET /api/memory, /api/items, /api/items/N/image.png, /api/separability; " +
             $"POST /api/recall, /api/recall/audio); request bodies are capped at {ExplorerOptions.DefaultMaxRequestBytes / (1024 * 1024)} MB. " +
             "Serves until Ctrl+C.\n\n" +
             "Examples:\n" +
@@ -56,7 +56,7 @@ internal static class ServeCommand
             using WebApplication app = ExplorerApp.Create(loaded, options);
             app.Start();
             string slots = string.Join(", ", loaded.Network.Layout.Slots.Select(s => s.Name));
-            context.Console.MarkupLine(Markup.Escape($"Serving {options.MemoryName} ({loaded.Count:N0} items; {slots}) at {string.Join(" and ", app.Urls)}"));
+            context.Console.MarkupLine(Markup.Escape($"Serving {options.MemoryName} ({loaded.Count:N0} items; {slots}{(loaded.Harmonic is null ? "" : "; harmonic: a cue completes the other modalities")}) at {string.Join(" and ", app.Urls)}"));
             context.Console.MarkupLine(Markup.Escape("Open it in a browser. Press Ctrl+C to stop."));
             if (options.AllowRemote && options.Urls.Split(';').Any(u => !ExplorerApp.IsLoopback(u.Trim())))
             {

@@ -85,7 +85,8 @@ public sealed class HarmonicMemoryTests : IDisposable
         double[] energies = [recall.Energies[0], .. recall.Trace.Select(s => s.Energy)];
         for (int t = 1; t < energies.Length; t++)
         {
-            Assert.True(energies[t] <= energies[t - 1] + 1e-9, $"energy rose at sweep {t}: {energies[t - 1]} → {energies[t]}");
+            // The states are float32: a settled state moves by rounding alone, so allow a float's relative precision.
+            Assert.True(energies[t] <= energies[t - 1] + 1e-6 * Math.Abs(energies[t - 1]), $"energy rose at sweep {t}: {energies[t - 1]} → {energies[t]}");
         }
 
         Assert.Equal(recall.Energies[^1], recall.Trace[^1].Energy, 1e-9);
