@@ -23,7 +23,8 @@ internal sealed record EncoderView(string Slot, string Kind);
 
 internal sealed record ImageShapeView(int Channels, int Height, int Width);
 
-internal sealed record OptionsView(string Similarity, float Beta, int Steps);
+/// <summary>The memory's recall options; a harmonic memory's similarity and β are null (its model's β apply).</summary>
+internal sealed record OptionsView(string? Similarity, float? Beta, int Steps);
 
 internal sealed record LimitsView(long MaxRequestBytes, int SeparabilityItems, int MaxSteps, int MaxTraceSteps, int MaxRunnersUp);
 

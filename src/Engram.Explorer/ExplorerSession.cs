@@ -53,7 +53,9 @@ internal sealed class ExplorerSession
         Memory.Network.Layout.Slots.Select(s => new SlotView(s.Name, s.Length, s.Weight)).ToArray(),
         Memory.Encoders.Described.Select(e => new EncoderView(e.Slot, e.Kind)).ToArray(),
         Shape is { } shape ? new ImageShapeView(shape.Channels, shape.Height, shape.Width) : null,
-        new OptionsView(Names.Of(Memory.Options.Similarity), Memory.Options.Beta, Memory.Options.MaxSteps),
+        Memory.Harmonic is null
+            ? new OptionsView(Names.Of(Memory.Options.Similarity), Memory.Options.Beta, Memory.Options.MaxSteps)
+            : new OptionsView(null, null, Memory.Options.MaxSteps),
         Memory.Harmonic is null ? Names.Of(MultimodalMemory.DefaultCueMode) : null,
         new LimitsView(Options.MaxRequestBytes, Options.SeparabilityItems, MaxSteps, MaxTraceSteps, MaxRunnersUp),
         Memory.Warnings.Take(20).ToArray(),

@@ -128,6 +128,8 @@ public sealed class OtherMemoriesTests : IDisposable
         JsonElement described = await client.GetFromJsonAsync<JsonElement>("/api/memory");
         Assert.Equal("harmonic", described.GetProperty("engine").GetString());
         Assert.Equal(JsonValueKind.Null, described.GetProperty("default_cue_mode").ValueKind);
+        Assert.Equal(JsonValueKind.Null, described.GetProperty("options").GetProperty("beta").ValueKind);
+        Assert.Equal(20, described.GetProperty("options").GetProperty("steps").GetInt32());
         JsonElement harmonic = described.GetProperty("harmonic");
         Assert.Equal(["image", "text"], harmonic.GetProperty("modalities").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
         JsonElement coupling = Assert.Single(harmonic.GetProperty("couplings").EnumerateArray());
