@@ -26,6 +26,13 @@ public sealed class EvalHarmonicTests : IDisposable
         var json = CliRunner.ReadJson(Path.Combine(_folder, "harmonic.json"));
         Assert.Equal(6, json.GetProperty("matrix").GetArrayLength());
         Assert.Equal(6, json.GetProperty("unseen").GetArrayLength());
+
+        // And the model trained on more views is measured on the stored codes and on the cues it never saw
+        Assert.Contains("augmented model: audio also in en-us+f3, en-us+m3", output, StringComparison.Ordinal);
+        string[] kinds = [.. json.GetProperty("augmented").EnumerateArray().Select(r => r.GetProperty("cue_kind").GetString()!)];
+        Assert.Equal(6, kinds.Count(k => k == "stored"));
+        Assert.Equal(2, kinds.Count(k => k == "other-voice"));
+        Assert.Equal(2, kinds.Count(k => k == "occluded"));
     }
 
     [Fact]

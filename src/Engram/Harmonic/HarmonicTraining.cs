@@ -82,6 +82,22 @@ public static class HarmonicTraining
         HarmonicModel model, IReadOnlyDictionary<string, Tensor> baseCodes, HarmonicTrainingOptions options,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(baseCodes);
+        return Train(model, baseCodes.ToDictionary(p => p.Key, p => (IReadOnlyList<Tensor>)[p.Value], StringComparer.Ordinal), options, progress, cancellation);
+    }
+
+    /// <summary>
+    /// As <see cref="Train(HarmonicModel, IReadOnlyDictionary{string, Tensor}, HarmonicTrainingOptions, IProgress{TrainingProgress}?, CancellationToken)"/>,
+    /// with several views of each item in a modality: <paramref name=nameof(baseCodes)/>[m] holds one or more
+    /// [N, BaseDimension] tensors (row i of each is item i: its stored code, the code of its name in
+    /// another voice, of its image with noise…), and every batch row takes one of its modality's views
+    /// at random. The adapters then learn to map every view of an item to the same place. A modality
+    /// with one view draws nothing, so single-view training is what it would be without views.
+    /// </summary>
+    public static TrainingHistory Train(
+        HarmonicModel model, IReadOnlyDictionary<string, IReadOnlyList<Tensor>> baseCodes, HarmonicTrainingOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(baseCodes);
         ArgumentNullException.ThrowIfNull(options);
@@ -104,22 +120,30 @@ public static class HarmonicTraining
         }
 
         string[] used = pairs.SelectMany(p => new[] { p.First, p.Second }).Distinct().ToArray();
-        var codes = new Dictionary<string, NdArray<float>>(StringComparer.Ordinal);
+        var codes = new Dictionary<string, NdArray<float>[]>(StringComparer.Ordinal);
         int count = -1;
         foreach (string name in used)
         {
-            if (!baseCodes.TryGetValue(name, out Tensor? tensor))
+            if (!baseCodes.TryGetValue(name, out IReadOnlyList<Tensor>? list) || list is null || list.Count == 0)
             {
                 throw new ArgumentException($"baseCodes has no '{name}' codes, which the pairs {string.Join(", ", pairs)} need.", nameof(baseCodes));
             }
 
-            codes[name] = HarmonicModel.BaseCodes(config.Modalities[config.IndexOf(name)], tensor, nameof(baseCodes));
-            if (count >= 0 && tensor.Shape[0] != count)
+            var arrays = new NdArray<float>[list.Count];
+            for (int v = 0; v < list.Count; v++)
             {
-                throw new ArgumentException($"The '{name}' base codes have {tensor.Shape[0]} rows but the others have {count}; row i is item i in every modality.", nameof(baseCodes));
+                Tensor tensor = list[v];
+                arrays[v] = HarmonicModel.BaseCodes(config.Modalities[config.IndexOf(name)], tensor, nameof(baseCodes));
+                if (count >= 0 && tensor.Shape[0] != count)
+                {
+                    string which = list.Count == 1 ? $"The '{name}' base codes have" : $"View {v} of the '{name}' base codes has";
+                    throw new ArgumentException($"{which} {tensor.Shape[0]} rows but the others have {count}; row i is item i in every modality and view.", nameof(baseCodes));
+                }
+
+                count = tensor.Shape[0];
             }
 
-            count = tensor.Shape[0];
+            codes[name] = arrays;
         }
 
         if (count < 2)
@@ -127,17 +151,18 @@ public static class HarmonicTraining
             throw new ArgumentException($"Contrastive training needs at least 2 items; got {count}.", nameof(baseCodes));
         }
 
-        TrainingHistory history = Trainer.Run(model, count, (indices, _) =>
+        TrainingHistory history = Trainer.Run(model, count, (indices, step) =>
         {
             model.EnforceBound(options.CouplingLimit);
             var batch = new Dictionary<string, NdArray<float>>(StringComparer.Ordinal);
             foreach (var (name, all) in codes)
             {
-                int width = all.Dim(1);
+                int width = all[0].Dim(1);
                 var rows = new NdArray<float>(indices.Length, width);
                 for (int i = 0; i < indices.Length; i++)
                 {
-                    all.Data.AsSpan(indices[i] * width, width).CopyTo(rows.Data.AsSpan(i * width, width));
+                    NdArray<float> view = all.Length == 1 ? all[0] : all[step.Random.NextInt(all.Length)];
+                    view.Data.AsSpan(indices[i] * width, width).CopyTo(rows.Data.AsSpan(i * width, width));
                 }
 
                 batch[name] = rows;

@@ -104,6 +104,60 @@ public sealed class HarmonicTrainingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void Should_train_on_several_views_of_an_item_and_recall_from_a_view_it_was_not_shown()
+    {
+        // Given paired codes, and for m0 six views of every item shifted along a fixed 3-dimensional nuisance subspace
+        // (as another voice or another occlusion shifts a code), each view with its own random amounts (σ = 8)
+        Dictionary<string, Tensor> codes = HarmonicProblems.Paired(seed: 3, Items, s_baseDimensions);
+        Tensor nuisance = HarmonicProblems.Orthonormal(new Rng(77), 3, s_baseDimensions[0]);
+        Tensor Shifted(ulong seed)
+        {
+            Tensor amounts = HarmonicProblems.Gaussian(new Rng(seed), Items, 3);
+            Tensor view = codes["m0"].Clone();
+            for (int i = 0; i < Items; i++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(nuisance.Row(k), 8f * amounts.Row(i)[k], view.Row(i), view.Row(i));
+                }
+            }
+
+            return view;
+        }
+
+        HarmonicModelConfig config = HarmonicProblems.Config(s_baseDimensions, dimension: 16, rank: 8);
+        var plain = new HarmonicModel(config, new Rng(5));
+        HarmonicTraining.Train(plain, codes, Options());
+        var augmented = new HarmonicModel(config, new Rng(5));
+        var views = codes.ToDictionary(p => p.Key, p => (IReadOnlyList<Tensor>)[p.Value], StringComparer.Ordinal);
+        views["m0"] = [codes["m0"], .. Enumerable.Range(11, 6).Select(s => Shifted((ulong)s))];
+        HarmonicTraining.Train(augmented, views, Options(epochs: 300));
+
+        // When each is cued in m0 with a third noisy view, one neither model saw
+        Tensor unseen = Shifted(99);
+        double Accuracy(HarmonicModel model) => model.Store(codes)
+            .Evaluate(new Dictionary<string, Tensor> { ["m0"] = model.Encode("m0", unseen) })
+            .Average(a => a.Accuracy);
+        double plainAccuracy = Accuracy(plain), augmentedAccuracy = Accuracy(augmented);
+        output.WriteLine($"m0 cue with an unseen shift: trained on the stored codes {plainAccuracy:F4}, on shifted views too {augmentedAccuracy:F4}");
+
+        // Then the model trained on views has learned to ignore the nuisance, and still recalls every item from the stored codes
+        Assert.True(plainAccuracy < 0.8, $"the plain model recalled {plainAccuracy} from shifted cues: the shift is too weak to test anything");
+        Assert.True(augmentedAccuracy >= 0.95, $"{augmentedAccuracy} vs {plainAccuracy}");
+        Assert.All(augmented.Store(codes).Evaluate(Adapted(augmented, codes)), a => Assert.Equal(1.0, a.Accuracy));
+
+        // And a single view trains exactly as the plain overload does (nothing is drawn for it)
+        var one = new HarmonicModel(config, new Rng(5));
+        HarmonicTraining.Train(one, codes.ToDictionary(p => p.Key, p => (IReadOnlyList<Tensor>)[p.Value], StringComparer.Ordinal), Options());
+        Assert.Equal(ModelWeights.ParameterHash(plain), ModelWeights.ParameterHash(one));
+
+        // And views of another length are refused, naming the view
+        views["m0"] = [codes["m0"], HarmonicProblems.Gaussian(new Rng(1), Items - 1, s_baseDimensions[0])];
+        var e = Assert.Throws<ArgumentException>(() => HarmonicTraining.Train(new HarmonicModel(config, new Rng(5)), views, Options(epochs: 1)));
+        Assert.Contains("View 1 of the 'm0' base codes has 47 rows but the others have 48", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_train_only_the_pairs_it_is_told_to()
     {
         // Given a fully coupled model trained on m0–m1 alone

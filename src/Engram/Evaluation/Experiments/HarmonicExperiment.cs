@@ -54,6 +54,21 @@ public sealed record HarmonicSettings
     /// <summary>A voice the speech encoder never heard, for audio cues from outside what was stored.</summary>
     public string HeldOutVoice { get; init; } = "en-gb+f2";
 
+    /// <summary>
+    /// The augmented model's extra audio views: the names spoken in these voices (the speech encoder's other
+    /// training voices by default; the held-out voice is never among them). Empty skips the augmented model.
+    /// </summary>
+    public IReadOnlyList<string> AugmentVoices { get; init; } = ["en-us+f3", "en-us+m3"];
+
+    /// <summary>The augmented model's extra image views: each stored image with this half hidden (never the bottom half, the occluded test cue).</summary>
+    public IReadOnlyList<OcclusionRegion> AugmentOcclusions { get; init; } = [OcclusionRegion.TopHalf, OcclusionRegion.LeftHalf, OcclusionRegion.RightHalf];
+
+    /// <summary>The augmented model's adapter hidden width (a GELU layer; 0: linear adapters, as the other models have).</summary>
+    public int AugmentedHidden { get; init; }
+
+    /// <summary>The augmented model's epochs (null: twice <see cref="Epochs"/>): each epoch shows one view of each item, so more views want more epochs.</summary>
+    public int? AugmentedEpochs { get; init; }
+
     /// <summary>σ of the Gaussian pixel noise of noisy image cues.</summary>
     public double NoiseSigma { get; init; } = 0.1;
 
@@ -74,7 +89,7 @@ public sealed record HarmonicSettings
             throw new ArgumentOutOfRangeException(nameof(MaxItems), MaxItems, "At least 2 items are needed for contrastive training.");
         }
 
-        if (Epochs < 1 || BatchSize < 2 || Dimension < 1 || Rank < 1 || Examples < 0)
+        if (Epochs < 1 || BatchSize < 2 || Dimension < 1 || Rank < 1 || Examples < 0 || AugmentedEpochs < 1 || AugmentedHidden < 0)
         {
             throw new ArgumentException($"Epochs, batch size (≥ 2), dimension and rank must be positive; got epochs {Epochs}, batch {BatchSize}, d {Dimension}, rank {Rank}.");
         }
@@ -82,6 +97,11 @@ public sealed record HarmonicSettings
         if (!(LearningRate > 0) || !(Beta > 0) || !(Lambda > 0) || !(NoiseSigma >= 0))
         {
             throw new ArgumentException("The learning rate, β and λ must be positive and σ non-negative.");
+        }
+
+        if (AugmentVoices.Contains(HeldOutVoice, StringComparer.Ordinal) || AugmentOcclusions.Contains(OcclusionRegion.BottomHalf))
+        {
+            throw new ArgumentException($"The augmented model must not train on the held-out cues: leave {HeldOutVoice} out of AugmentVoices and the bottom half out of AugmentOcclusions.");
         }
     }
 
@@ -175,7 +195,7 @@ public static class HarmonicExperiment
         // 1. Every coupling trained: the cue → target matrix
         HarmonicModelConfig config = Config(settings, baseCodes, pairs: null);
         settings.Say($"training {HarmonicModel.Describe(config)} on {n:N0} items");
-        (HarmonicModel model, double trainSeconds) = Train(config, null, baseCodes, settings);
+        (HarmonicModel model, double trainSeconds) = Train(config, null, One(baseCodes), settings);
         HarmonicNetwork network = model.Store(baseCodes);
         Dictionary<string, Tensor> adapted = s_modalities.ToDictionary(m => m, m => model.Encode(m, baseCodes[m]), StringComparer.Ordinal);
         settings.Say(string.Create(CultureInfo.InvariantCulture, $"trained in {trainSeconds:F1} s; coupling ratio ρ = {network.CouplingRatio:F3}"));
@@ -196,7 +216,7 @@ public static class HarmonicExperiment
         CouplingPair[] seen = [new("image", "text"), new("text", "audio")];
         HarmonicModelConfig unseenConfig = Config(settings, baseCodes, seen);
         settings.Say($"training the unseen-combination model ({string.Join(", ", seen.Select(p => p.ToString()))} only)");
-        (HarmonicModel unseenModel, double unseenSeconds) = Train(unseenConfig, seen, baseCodes, settings);
+        (HarmonicModel unseenModel, double unseenSeconds) = Train(unseenConfig, seen, One(baseCodes), settings);
         HarmonicNetwork unseenNetwork = unseenModel.Store(baseCodes);
         var unseen = new List<HarmonicPairResult>();
         foreach (string cue in s_modalities)
@@ -207,10 +227,11 @@ public static class HarmonicExperiment
         // 3. Cues from outside what was stored
         var heldOut = new List<HarmonicPairResult>();
         var wordings = items.SelectMany((item, i) => item.Captions.Skip(1).Select(c => (Caption: c, Item: i))).ToArray();
+        Tensor? wordingCodes = null;
         if (wordings.Length > 0)
         {
             settings.Say($"other names: {wordings.Length:N0} short names that differ from the name");
-            Tensor wordingCodes = text.Encode(wordings.Select(w => w.Caption).ToArray());
+            wordingCodes = text.Encode(wordings.Select(w => w.Caption).ToArray());
             Tensor codes = model.Encode("text", wordingCodes);
             heldOut.Add(Identify(baseCodes["text"], "text", "other-name", wordingCodes, wordings.Select(w => w.Item).ToArray(), context));
             heldOut.AddRange(Score(context, network, "harmonic", "text", "other-name", codes, wordings.Select(w => w.Item).ToArray(), null, null));
@@ -230,11 +251,60 @@ public static class HarmonicExperiment
         }
 
         settings.Say(string.Create(CultureInfo.InvariantCulture, $"noisy (σ {settings.NoiseSigma:G}) and bottom-half-occluded images"));
+        var imageCues = new List<(string Kind, Tensor Codes)>();
         foreach (var (kind, pixels) in new[] { ("noisy", noisy), ("occluded", occluded) })
         {
             Tensor cueCodes = codec.Encode(pixels);
+            imageCues.Add((kind, cueCodes));
             heldOut.Add(Identify(baseCodes["image"], "image", kind, cueCodes, all, context));
             heldOut.AddRange(Score(context, network, "harmonic", "image", kind, model.Encode("image", cueCodes), all, null, null));
+        }
+
+        // 3b. The same model trained on more views of each item: other voices, other halves hidden
+        var augmented = new List<HarmonicPairResult>();
+        double augmentedSeconds = double.NaN;
+        if (settings.AugmentVoices.Count > 0 || settings.AugmentOcclusions.Count > 0)
+        {
+            settings.Say($"augmented model: audio also in {(settings.AugmentVoices.Count == 0 ? "no other voice" : string.Join(", ", settings.AugmentVoices))}; " +
+                $"images also with {(settings.AugmentOcclusions.Count == 0 ? "nothing" : string.Join(", ", settings.AugmentOcclusions))} hidden");
+            var imageViews = new List<Tensor> { baseCodes["image"] };
+            foreach (OcclusionRegion region in settings.AugmentOcclusions)
+            {
+                Tensor hidden = images.Clone();
+                for (int i = 0; i < n; i++)
+                {
+                    Occlusion.Hide(images.Row(i), shape.Height, shape.Width, shape.Channels, region).Content.CopyTo(hidden.Row(i));
+                }
+
+                imageViews.Add(codec.Encode(hidden));
+            }
+
+            var audioViews = new List<Tensor> { baseCodes["audio"] };
+            audioViews.AddRange(settings.AugmentVoices.Select(v => audio.Encode(Speak(speech, names, v, settings, cancel))));
+            var views = new Dictionary<string, IReadOnlyList<Tensor>>(StringComparer.Ordinal)
+            {
+                ["image"] = imageViews,
+                ["text"] = [baseCodes["text"]],
+                ["audio"] = audioViews,
+            };
+            HarmonicModelConfig augmentedConfig = config with { Modalities = config.Modalities.Select(m => m with { Hidden = settings.AugmentedHidden }).ToArray() };
+            (HarmonicModel augmentedModel, augmentedSeconds) = Train(augmentedConfig, null, views, settings with { Epochs = settings.AugmentedEpochs ?? 2 * settings.Epochs });
+            HarmonicNetwork augmentedNetwork = augmentedModel.Store(baseCodes);
+            foreach (string cue in s_modalities)
+            {
+                augmented.AddRange(Score(context, augmentedNetwork, "augmented", cue, "stored", augmentedModel.Encode(cue, baseCodes[cue]), all, null, null));
+            }
+
+            if (wordingCodes is not null)
+            {
+                augmented.AddRange(Score(context, augmentedNetwork, "augmented", "text", "other-name", augmentedModel.Encode("text", wordingCodes), wordings.Select(w => w.Item).ToArray(), null, null));
+            }
+
+            augmented.AddRange(Score(context, augmentedNetwork, "augmented", "audio", "other-voice", augmentedModel.Encode("audio", otherVoiceCodes), all, null, null));
+            foreach (var (kind, cueCodes) in imageCues)
+            {
+                augmented.AddRange(Score(context, augmentedNetwork, "augmented", "image", kind, augmentedModel.Encode("image", cueCodes), all, null, null));
+            }
         }
 
         // 4. Ablations on the same items
@@ -259,7 +329,7 @@ public static class HarmonicExperiment
         }
 
         // The report
-        foreach (HarmonicPairResult r in matrix.Concat(unseen).Concat(heldOut).Concat(ablations))
+        foreach (HarmonicPairResult r in matrix.Concat(unseen).Concat(heldOut).Concat(augmented).Concat(ablations))
         {
             report.Add(Row(r, settings, n));
         }
@@ -267,6 +337,13 @@ public static class HarmonicExperiment
         report.AddTable("matrix", "Every ordered cue → target pair (every coupling trained; the stored codes as cues):", PairTable(matrix));
         report.AddTable("unseen", "The unseen combination: couplings image–text and text–audio only, trained on those pairs (image ↔ audio goes through text):", PairTable(unseen));
         report.AddTable("held-out", "Cues from outside what was stored (the model with every coupling). encoder-nn rows: the cue's base code matched (cosine) to the stored base codes of its own modality, no network, for reference:", PairTable(heldOut));
+        if (augmented.Count > 0)
+        {
+            report.AddTable("augmented", $"The same model trained on more views of each item (audio also in {string.Join(", ", settings.AugmentVoices)}; " +
+                $"images also with {string.Join(", ", settings.AugmentOcclusions)} hidden), then stored and cued as above; the held-out voice {settings.HeldOutVoice}, " +
+                "the bottom half, the noise and the other names stay unseen:", PairTable(augmented));
+        }
+
         report.AddTable("ablations", "Ablations on the same items: HEN over the concatenation, and the learned projection with nearest-neighbour search (no dynamics):", PairTable(ablations));
         report.AddTable("couplings", "What the couplings learned: the top singular directions of each A, and the emoji categories at their two ends " +
             "(per-category mean projection of the first modality's adapted codes on the left singular vector, ends over categories of ≥ 10 items; η² = between-category share of the variance).", DirectionTable(directions));
@@ -275,6 +352,7 @@ public static class HarmonicExperiment
         {
             ["train_seconds"] = Math.Round(trainSeconds, 2),
             ["train_seconds_unseen"] = Math.Round(unseenSeconds, 2),
+            ["train_seconds_augmented"] = double.IsNaN(augmentedSeconds) ? null! : Math.Round(augmentedSeconds, 2),
             ["microseconds_per_recall"] = Math.Round(perRecall, 1),
             ["model_parameter_bytes"] = modelBytes,
             ["stored_state_bytes"] = stateBytes,
@@ -288,6 +366,7 @@ public static class HarmonicExperiment
         report.AddSummary("matrix", matrix);
         report.AddSummary("unseen", unseen);
         report.AddSummary("held_out", heldOut);
+        report.AddSummary("augmented", augmented);
         report.AddSummary("ablations", ablations);
         report.AddSummary("couplings", directions);
         report.AddSummary("cost", cost);
@@ -335,10 +414,14 @@ public static class HarmonicExperiment
             pairs,
             settings.Rank);
 
-    private static (HarmonicModel Model, double Seconds) Train(HarmonicModelConfig config, IReadOnlyList<CouplingPair>? pairs, Dictionary<string, Tensor> baseCodes, HarmonicSettings settings)
+    private static Dictionary<string, IReadOnlyList<Tensor>> One(Dictionary<string, Tensor> baseCodes) =>
+        baseCodes.ToDictionary(p => p.Key, p => (IReadOnlyList<Tensor>)[p.Value], StringComparer.Ordinal);
+
+    private static (HarmonicModel Model, double Seconds) Train(
+        HarmonicModelConfig config, IReadOnlyList<CouplingPair>? pairs, Dictionary<string, IReadOnlyList<Tensor>> baseCodes, HarmonicSettings settings)
     {
         var model = new HarmonicModel(config, new Rng(settings.Seed));
-        int n = baseCodes["image"].Shape[0];
+        int n = baseCodes["image"][0].Shape[0];
         var options = new HarmonicTrainingOptions
         {
             Trainer = new TrainerOptions { Epochs = settings.Epochs, BatchSize = Math.Min(settings.BatchSize, n), LearningRate = settings.LearningRate, Seed = settings.Seed },
