@@ -59,6 +59,31 @@ public sealed class HarmonicMemoryCommandTests : IDisposable
         Assert.Contains("--beta does not apply to a harmonic memory", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_harmonic_model_can_train_on_images_with_halves_hidden_and_says_what_it_cannot_augment()
+    {
+        // When a model is trained with two more views of each image (its top and its left half hidden)
+        string model = Path.Combine(_folder, "robust.safetensors");
+        var (code, stdout, error) = CliRunner.Run(
+            "train", "harmonic", "--max-items", "30", "--audio-encoder", "none", "--epochs", "20", "--augment-occlusions", "top-half,left-half", "--out", model);
+
+        // Then it trains on three image views per item and says so, in the output and in the weight file
+        Assert.True(code == 0, error);
+        Assert.Contains("views per item: image 3, text 1", stdout, StringComparison.Ordinal);
+        using (var file = Engram.Data.Safetensors.SafetensorsFile.Open(model))
+        {
+            Assert.Contains("the images with the top half, the left half hidden", file.Metadata["engram.data"], StringComparison.Ordinal);
+        }
+
+        // And other voices without an audio slot, or an unknown half, are refused with the reason
+        (code, _, error) = CliRunner.Run("train", "harmonic", "--max-items", "10", "--audio-encoder", "none", "--augment-voices", "en-us+f3", "--out", model);
+        Assert.Equal(1, code);
+        Assert.Contains("--augment-voices speaks the names in other voices for the audio slot, and there is no audio slot", error, StringComparison.Ordinal);
+        (code, _, error) = CliRunner.Run("train", "harmonic", "--max-items", "10", "--audio-encoder", "none", "--augment-occlusions", "middle", "--out", model);
+        Assert.Equal(1, code);
+        Assert.Contains("Unknown occlusion 'middle'", error, StringComparison.Ordinal);
+    }
+
     [EspeakFact]
     public void The_shipped_emoji_harmonic_model_makes_a_three_modality_memory_that_a_spoken_name_recalls()
     {

@@ -46,6 +46,17 @@ internal static class TrainCommand
             HelpName = "PATH",
         };
         var voice = new Option<string>("--voice") { Description = "harmonic: the espeak-ng voice that speaks the emoji names.", DefaultValueFactory = _ => "en-us" };
+        var augmentVoices = new Option<string?>("--augment-voices")
+        {
+            Description = "harmonic: also train on the names spoken in these espeak-ng voices (comma-separated), so that the audio adapter learns to ignore the voice. " +
+                "More views trade a little accuracy on the stored sounds for robustness to voices never heard (see the README's harmonic section).",
+            HelpName = "VOICES",
+        };
+        var augmentOcclusions = new Option<string?>("--augment-occlusions")
+        {
+            Description = "harmonic: also train on each image with these halves hidden (comma-separated: top-half, bottom-half, left-half, right-half).",
+            HelpName = "HALVES",
+        };
         var voices = new Option<string>("--voices")
         {
             Description = "audio: espeak-ng voices that speak the training captions, comma-separated.",
@@ -83,10 +94,11 @@ internal static class TrainCommand
             "  engram train dvae --dataset emoji --out emoji-dvae.safetensors\n" +
             "  engram train text --image-codec emoji-autoencoder.safetensors --epochs 60 --out emoji-text.safetensors\n" +
             "  engram train audio --text-encoder emoji-text.safetensors --epochs 40 --out emoji-speech.safetensors\n" +
-            "  engram train harmonic --dataset emoji --out emoji-harmonic.safetensors")
+            "  engram train harmonic --dataset emoji --out emoji-harmonic.safetensors\n" +
+            "  engram train harmonic --augment-voices en-us+f3,en-us+m3 --augment-occlusions top-half,left-half,right-half --epochs 120 --out robust.safetensors")
         {
             encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, localEncoder, imageCodec, textEncoder, audioEncoder,
-            voices, heldOutVoice, voice, json,
+            voices, heldOutVoice, voice, augmentVoices, augmentOcclusions, json,
         };
         command.SetAction(parse =>
         {
@@ -116,10 +128,12 @@ internal static class TrainCommand
 
             if (kind == "harmonic")
             {
+                string[] List(Option<string?> option) => (parse.GetValue(option) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                Data.Cues.OcclusionRegion[] occlusions = List(augmentOcclusions).Select(Data.Cues.Occlusion.Parse).ToArray();
                 MemorySource items = MemorySource.Load(
                     context, datasetName, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), harmonic: null,
                     parse.GetValue(voice)!, imageSize: 32, grey: false, withAudio: true);
-                return TrainEncoders.Harmonic(context, items, outPath, options, commandLine, parse.GetValue(json));
+                return TrainEncoders.Harmonic(context, items, outPath, options, commandLine, parse.GetValue(json), List(augmentVoices), occlusions);
             }
 
             if (kind == "audio")

@@ -130,7 +130,9 @@ internal static class TrainEncoders
     /// source's encoders make, every pair of its slots coupled; reports each ordered cue → target pair on the
     /// training items, and records in the weight file the encoders whose codes it was trained on.
     /// </summary>
-    public static int Harmonic(CliContext context, MemorySource source, string outPath, TrainerOptions options, string commandLine, string? json)
+    public static int Harmonic(
+        CliContext context, MemorySource source, string outPath, TrainerOptions options, string commandLine, string? json,
+        IReadOnlyList<string> augmentVoices, IReadOnlyList<Data.Cues.OcclusionRegion> augmentOcclusions)
     {
         MultimodalMemory codes = source.Build(MultimodalMemory.DefaultOptions, null);
         string[] slots = codes.Network.Layout.Slots.Select(s => s.Name).ToArray();
@@ -145,16 +147,17 @@ internal static class TrainEncoders
         }
 
         var baseCodes = slots.ToDictionary(s => s, s => codes.StoredCodes(s), StringComparer.Ordinal);
+        Dictionary<string, IReadOnlyList<Tensor>> views = Views(context, source, baseCodes, augmentVoices, augmentOcclusions);
         HarmonicModelConfig config = HarmonicModelConfig.Coupled(
             slots.Select(s => new HarmonicModalityConfig { Name = s, BaseDimension = baseCodes[s].Shape[1] }).ToArray());
         var model = new HarmonicModel(config, new Rng(options.Seed));
         options = options with { BatchSize = Math.Min(options.BatchSize, codes.Count) };
         context.Console.MarkupLine(Markup.Escape(
             $"Training the harmonic model ({model.ParameterCount:N0} parameters; {HarmonicModel.Describe(config)}) on {codes.Count:N0} items of {source.Items.Name} " +
-            $"({string.Join(", ", source.Encoders.Described.Select(e => $"{e.Slot} {e.Kind}"))}): {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
+            $"({string.Join(", ", source.Encoders.Described.Select(e => $"{e.Slot} {e.Kind}"))}; views per item: {string.Join(", ", views.Select(v => $"{v.Key} {v.Value.Count}"))}): {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
         var training = new HarmonicTrainingOptions { Trainer = options };
         TrainingHistory history = TrainCommand.RunWithProgress(context, options, (progress, token) =>
-            HarmonicTraining.Train(model, baseCodes, training, progress, token), CancellationToken.None);
+            HarmonicTraining.Train(model, views, training, progress, token), CancellationToken.None);
 
         // Report: store every item, cue each modality with the stored code, and score every other modality.
         HarmonicNetwork network = model.Store(baseCodes);
@@ -175,7 +178,9 @@ internal static class TrainEncoders
         }
 
         context.Console.Write(table);
-        var metadata = Metadata(commandLine, options, $"{source.Items.Name}: {codes.Count} items, {source.Items.Source}", metrics);
+        string augmented = augmentVoices.Count + augmentOcclusions.Count == 0 ? ""
+            : $"; also trained on {string.Join(" and ", new[] { augmentVoices.Count > 0 ? $"the names in {string.Join(", ", augmentVoices)}" : null, augmentOcclusions.Count > 0 ? $"the images with {string.Join(", ", augmentOcclusions.Select(Half))} hidden" : null }.OfType<string>())}";
+        var metadata = Metadata(commandLine, options, $"{source.Items.Name}: {codes.Count} items, {source.Items.Source}{augmented}", metrics);
         metadata[HarmonicModel.BaseEncodersKey] = System.Text.Json.JsonSerializer.Serialize(
             source.Encoders.Described.ToDictionary(e => e.Slot, e => e.Sha256 ?? e.Kind, StringComparer.Ordinal));
         model.EnforceBound(training.CouplingLimit);
@@ -188,6 +193,63 @@ internal static class TrainEncoders
                 ["rank"] = config.Rank,
                 ["pairs"] = pairs.Select(p => new { cue = p.Cue, target = p.Target, accuracy = p.Accuracy, coherence = p.Coherence, metastable = p.Metastable, sweeps = p.MeanSweeps }),
             });
+    }
+
+    private static string Half(Data.Cues.OcclusionRegion region) => region switch
+    {
+        Data.Cues.OcclusionRegion.TopHalf => "the top half",
+        Data.Cues.OcclusionRegion.BottomHalf => "the bottom half",
+        Data.Cues.OcclusionRegion.LeftHalf => "the left half",
+        _ => "the right half",
+    };
+
+    // The stored codes are each modality's first view; other voices and hidden halves add more.
+    private static Dictionary<string, IReadOnlyList<Tensor>> Views(
+        CliContext context, MemorySource source, Dictionary<string, Tensor> baseCodes, IReadOnlyList<string> voices, IReadOnlyList<Data.Cues.OcclusionRegion> occlusions)
+    {
+        var views = baseCodes.ToDictionary(p => p.Key, p => new List<Tensor> { p.Value }, StringComparer.Ordinal);
+        if (voices.Count > 0)
+        {
+            if (source.Encoders.Audio is not { } speechEncoder)
+            {
+                throw new ArgumentException("--augment-voices speaks the names in other voices for the audio slot, and there is no audio slot: leave out --audio-encoder none.");
+            }
+
+            SpeechSynthesizer speech = SpeechSynthesizer.TryCreate()
+                ?? throw new InvalidOperationException("--augment-voices speaks the names with espeak-ng, which is not installed (Debian: apt-get install espeak-ng).");
+            string[] names = source.Items.Select(i => i.Caption ?? throw new ArgumentException($"Item {i.Id} has no caption to speak for --augment-voices.")).ToArray();
+            foreach (string voice in voices)
+            {
+                Data.Audio.AudioClip[] clips = Progress.Run(context, $"speaking the names in {voice}", names.Length, (progress, token) =>
+                {
+                    int done = 0;
+                    var result = new Data.Audio.AudioClip[names.Length];
+                    Parallel.For(0, names.Length, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+                    {
+                        result[i] = speech.Speak(names[i], voice);
+                        progress.Report(Interlocked.Increment(ref done));
+                    });
+                    return result;
+                });
+                views["audio"].Add(speechEncoder.Encode(clips));
+            }
+        }
+
+        if (occlusions.Count > 0)
+        {
+            if (source.Encoders.Image is not { } codec || source.Images is not { } images)
+            {
+                throw new ArgumentException("--augment-occlusions hides halves of the images, and there is no image slot.");
+            }
+
+            foreach (Data.Cues.OcclusionRegion region in occlusions)
+            {
+                float[] mask = Data.Cues.Occlusion.Mask(region, codec.Shape.Height, codec.Shape.Width).SelectMany(m => Enumerable.Repeat(m, codec.Shape.Channels)).ToArray();
+                views["image"].Add(codec.Encode(Data.Cues.Occlusion.Apply(images, mask)));
+            }
+        }
+
+        return views.ToDictionary(p => p.Key, p => (IReadOnlyList<Tensor>)p.Value, StringComparer.Ordinal);
     }
 
     private static List<DatasetItem> CaptionedItems(string datasetName, int max)
