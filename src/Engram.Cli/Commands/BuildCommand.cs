@@ -89,15 +89,18 @@ internal static class BuildCommand
             };
             options.Validate();
 
+            // Refused before the (slower) encoding, so the mistake is reported at once.
+            bool isHarmonic = parse.GetValue(harmonic) is not (null or "none");
+            if (isHarmonic && new Option[] { similarity, beta }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
+            {
+                throw new ArgumentException($"{given.Name} does not apply to a harmonic memory: its model has its own β per modality, and compares states by cosine. Leave it out.");
+            }
+
             MemorySource source = MemorySource.Load(
                 context, name, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), parse.GetValue(harmonic),
                 parse.GetValue(voice)!, parse.GetValue(imageSize), parse.GetValue(grey));
             IDataset items = source.Items;
             MemoryEncoders encoders = source.Encoders;
-            if (encoders.Harmonic is not null && new Option[] { similarity, beta }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
-            {
-                throw new ArgumentException($"{given.Name} does not apply to a harmonic memory: its model has its own β per modality, and compares states by cosine. Leave it out.");
-            }
 
             if (encoders.Harmonic is not null && parse.GetResult(steps) is not { Implicit: false })
             {

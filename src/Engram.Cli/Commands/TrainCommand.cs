@@ -86,7 +86,7 @@ internal static class TrainCommand
             "train",
             "Train an encoder and write its weights. Shows loss, items/s and the time left; writes a checkpoint every epoch " +
             "(and every 200 steps), from which the same command resumes after an interruption; ends with a report on held-out data " +
-            "(image codecs: reconstruction MSE and SSIM on the Fashion-MNIST test split).\n\n" +
+            "(image codecs: reconstruction MSE and SSIM on the Fashion-MNIST test split; harmonic: recall of every ordered cue → target pair over the training items).\n\n" +
             "Examples:\n" +
             "  engram train autoencoder --dataset fashion-mnist --epochs 5 --out fmnist-autoencoder.safetensors\n" +
             "  engram train vq-vae --max-items 2000 --epochs 1 --json vq.json\n" +
