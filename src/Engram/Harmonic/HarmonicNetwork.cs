@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using Engram.Tensors;
 
 namespace Engram.Harmonic;
@@ -180,6 +181,60 @@ public sealed partial class HarmonicNetwork
     {
         Space space = _spaces[IndexOf(modality, nameof(modality))];
         return Tensor.FromArray((float[])space.Slots.Clone(), Count, space.Dimension);
+    }
+
+    /// <summary>softmax(β_m ξₙ·x) over the stored items: the weights of modality <paramref name="modality"/>'s attractor at state <paramref name="state"/>.</summary>
+    public float[] Weights(string modality, ReadOnlySpan<float> state)
+    {
+        Space space = _spaces[IndexOf(modality, nameof(modality))];
+        if (state.Length != space.Dimension)
+        {
+            throw new ArgumentException($"The '{modality}' state has {state.Length} components but d_{modality} is {space.Dimension}.", nameof(state));
+        }
+
+        var p = new float[Count];
+        float beta = (float)space.Modality.Beta;
+        for (int n = 0; n < Count; n++)
+        {
+            p[n] = beta * TensorPrimitives.Dot(space.Row(n), state);
+        }
+
+        // Shifted by the largest score: exp(β·1) overflows float from β ≈ 89.
+        TensorPrimitives.Subtract(p, TensorPrimitives.Max(p), p);
+        TensorPrimitives.Exp(p, p);
+        TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
+        return p;
+    }
+
+    /// <summary>
+    /// The read-out Σₙ pₙ zₙ of modality <paramref name="modality"/>'s attractor at each of <paramref name="states"/>
+    /// (p: <see cref="Weights"/>), carried into another code space by <paramref name="codes"/> (row n: item n's code there,
+    /// e.g. the image codec's code, which the codec can then decode). One row per state.
+    /// </summary>
+    public Tensor ReadOut(string modality, IReadOnlyList<float[]> states, Tensor codes)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(codes);
+        if (codes.Rank != 2 || codes.Shape[0] != Count)
+        {
+            throw new ArgumentException($"codes must hold one row per stored item ({Count}); got {codes}.", nameof(codes));
+        }
+
+        IndexOf(modality, nameof(modality));
+        var readOut = new Tensor(states.Count, codes.Shape[1]);
+        Parallel.For(0, states.Count, q =>
+        {
+            float[] p = Weights(modality, states[q]);
+            Span<float> row = readOut.Row(q);
+            for (int n = 0; n < p.Length; n++)
+            {
+                if (p[n] > 1e-7f)
+                {
+                    TensorPrimitives.MultiplyAdd(codes.Row(n), p[n], row, row);
+                }
+            }
+        });
+        return readOut;
     }
 
     /// <summary>E(x) for a state that gives every modality (by name).</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics.Tensors;
 using Engram.Harmonic;
 using Engram.Memory;
 
@@ -9,7 +8,6 @@ namespace Engram.Hen;
 public sealed partial class MultimodalMemory
 {
     private readonly HarmonicNetwork? _harmonic;
-    private readonly Dictionary<string, Tensor> _harmonicSlots = new(StringComparer.Ordinal);
     private Tensor? _storedImageCodes;
 
     /// <summary>
@@ -131,31 +129,7 @@ public sealed partial class MultimodalMemory
         };
     }
 
-    // softmax(β_m ξₙ·x) over the stored slots of modality m: the attractor's weights.
-    private float[] HarmonicWeights(string modality, float[] state)
-    {
-        HarmonicModality space = _harmonic!.Modalities.Single(m => m.Name == modality);
-        Tensor slots = HarmonicSlots(modality);
-        var p = new float[Count];
-        for (int n = 0; n < Count; n++)
-        {
-            p[n] = (float)space.Beta * TensorPrimitives.Dot(slots.Row(n), state);
-        }
-
-        // Shifted by the largest score: exp(β·1) overflows float from β ≈ 89.
-        TensorPrimitives.Subtract(p, TensorPrimitives.Max(p), p);
-        TensorPrimitives.Exp(p, p);
-        TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
-        return p;
-    }
-
-    private RunnerUp[] HarmonicHeaviest(string modality, float[] state, int count) =>
-        HarmonicWeights(modality, state)
-            .Select((w, n) => (w, n))
-            .OrderByDescending(p => p.w)
-            .Take(count)
-            .Select(p => new RunnerUp(p.n, Items[p.n].Id, Items[p.n].Caption, p.w))
-            .ToArray();
+    private RunnerUp[] HarmonicHeaviest(string modality, float[] state, int count) => Top(_harmonic!.Weights(modality, state), count);
 
     // The image of the state: a clamped image cue is decoded as it is; a free image state is read out as Σₙ pₙ zₙ through the
     // stored items' codec codes zₙ (p: the image attractor's weights), the codec's code of the attractor, and decoded.
@@ -171,31 +145,7 @@ public sealed partial class MultimodalMemory
             return codec.Decode(cued).Span.ToArray();
         }
 
-        float[] p = HarmonicWeights("image", result.States["image"]);
-        Tensor codes = _storedImageCodes ??= StoredCodes("image");
-        var readOut = new Tensor(1, codes.Shape[1]);
-        for (int n = 0; n < p.Length; n++)
-        {
-            if (p[n] > 1e-7f)
-            {
-                TensorPrimitives.MultiplyAdd(codes.Row(n), p[n], readOut.Row(0), readOut.Row(0));
-            }
-        }
-
+        Tensor readOut = _harmonic!.ReadOut("image", [result.States["image"]], _storedImageCodes ??= StoredCodes("image"));
         return codec.Decode(readOut).Span.ToArray();
-    }
-
-    private Tensor HarmonicSlots(string modality)
-    {
-        lock (_harmonicSlots)
-        {
-            if (!_harmonicSlots.TryGetValue(modality, out Tensor? slots))
-            {
-                slots = _harmonic!.Slots(modality);
-                _harmonicSlots[modality] = slots;
-            }
-
-            return slots;
-        }
     }
 }

@@ -411,16 +411,17 @@ public sealed partial class MultimodalMemory
         return new MultimodalMemory(network, encoders, file.Items, options);
     }
 
-    private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count)
-    {
-        Tensor weights = Network.Memory.WithOptions(options with { CueMode = CueMode.Full }).Association(Tensor.FromArray(state, 1, state.Length));
-        return weights.Span.ToArray()
+    private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count) =>
+        Top(Network.Memory.WithOptions(options with { CueMode = CueMode.Full }).Association(Tensor.FromArray(state, 1, state.Length)).Span.ToArray(), count);
+
+    // The heaviest items of a weight per item, heaviest first.
+    private RunnerUp[] Top(float[] weights, int count) =>
+        weights
             .Select((w, n) => (w, n))
             .OrderByDescending(p => p.w)
             .Take(count)
             .Select(p => new RunnerUp(p.n, Items[p.n].Id, Items[p.n].Caption, p.w))
             .ToArray();
-    }
 
     // Each step's state is the state after t steps: recall again with T = t (deterministic, so the
     // same path), then weigh and decode it.

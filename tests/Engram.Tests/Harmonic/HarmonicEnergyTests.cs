@@ -40,6 +40,33 @@ public sealed class HarmonicEnergyTests
         Assert.Equal(0, network.CouplingRatio);
     }
 
+    [Fact]
+    public void Should_give_attractor_weights_and_a_read_out_carried_by_per_item_codes_written_out_by_hand()
+    {
+        // Given modality a (β 3) with slots e₁ and e₂, and per-item codes z₁ = (1, 2, 3), z₂ = (−1, 0, 5)
+        var spaces = new[] { new HarmonicModality("a", 2, Lambda: 2, Beta: 3), new HarmonicModality("b", 2) };
+        var slots = new Dictionary<string, Tensor> { ["a"] = Tensor.FromArray([1, 0, 0, 1], 2, 2), ["b"] = Tensor.FromArray([1, 0, 0, 1], 2, 2) };
+        HarmonicNetwork network = HarmonicNetwork.Create(spaces, slots);
+        Tensor codes = Tensor.FromArray([1, 2, 3, -1, 0, 5], 2, 3);
+
+        // When the weights and the read-out are taken at x = (0.5, −1)
+        float[] weights = network.Weights("a", [0.5f, -1f]);
+        Tensor readOut = network.ReadOut("a", [[0.5f, -1f], [0f, 0f]], codes);
+
+        // Then p = softmax(3 · (0.5, −1)), and the read-out is Σ pₙ zₙ (at x = 0 the two weigh ½ each)
+        double p1 = Math.Exp(1.5) / (Math.Exp(1.5) + Math.Exp(-3)), p2 = 1 - p1;
+        Tolerance.Close(p1, weights[0], 1e-6, what: "p₁");
+        Tolerance.Close(p2, weights[1], 1e-6, what: "p₂");
+        Assert.Equal([2, 3], readOut.Shape);
+        Tolerance.Close(p1 - p2, readOut.Row(0)[0], 1e-5, what: "read-out component 0");
+        Tolerance.Close(3 * p1 + 5 * p2, readOut.Row(0)[2], 1e-5, what: "read-out component 2");
+        Assert.Equal([0f, 1f, 4f], readOut.Row(1).ToArray());
+
+        // And a state or codes of the wrong shape are refused, naming them
+        Assert.Contains("The 'a' state has 3 components but d_a is 2", Assert.Throws<ArgumentException>(() => network.Weights("a", [1f, 2f, 3f])).Message, StringComparison.Ordinal);
+        Assert.Contains("one row per stored item (2)", Assert.Throws<ArgumentException>(() => network.ReadOut("a", [[1f, 0f]], new Tensor(3, 3))).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Seeds))]
     public void Should_give_an_energy_gradient_that_agrees_with_central_differences(int seed)

@@ -506,34 +506,8 @@ public static class HarmonicExperiment
     }
 
     // Dec(Σₙ pₙ zₙ), p = softmax(β ξₙ·x): the image attractor's read-out taken to the codec's code space through the stored items' base codes.
-    private static Tensor ImageReadOut(Context context, HarmonicNetwork network, float[][] states)
-    {
-        Tensor slots = network.Slots("image"), codes = context.BaseCodes["image"];
-        int n = slots.Shape[0], k = codes.Shape[1];
-        float beta = (float)context.Settings.Beta;
-        var readOut = new Tensor(states.Length, k);
-        Parallel.For(0, states.Length, q =>
-        {
-            var p = new float[n];
-            for (int j = 0; j < n; j++)
-            {
-                p[j] = beta * TensorPrimitives.Dot(slots.Row(j), states[q]);
-            }
-
-            TensorPrimitives.Subtract(p, TensorPrimitives.Max(p), p);
-            TensorPrimitives.Exp(p, p);
-            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
-            Span<float> row = readOut.Row(q);
-            for (int j = 0; j < n; j++)
-            {
-                if (p[j] > 1e-7f)
-                {
-                    TensorPrimitives.MultiplyAdd(codes.Row(j), p[j], row, row);
-                }
-            }
-        });
-        return context.Codec.Decode(readOut);
-    }
+    private static Tensor ImageReadOut(Context context, HarmonicNetwork network, float[][] states) =>
+        context.Codec.Decode(network.ReadOut("image", states, context.BaseCodes["image"]));
 
     private static Tensor Gather(Tensor rows, int[] indices)
     {
