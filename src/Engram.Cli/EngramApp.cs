@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Engram.Cli.Commands;
 using Engram.Data;
 using Spectre.Console;
@@ -25,13 +26,26 @@ public static class EngramApp
             EnableDefaultExceptionHandler = false,
         };
 
+        if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
+        {
+            // Say what was wrong and where the options are, rather than printing the whole help above the error.
+            foreach (ParseError problem in parsed.Errors)
+            {
+                error.WriteLine($"error: {UserMessages.ForParseError(problem.Message)}");
+            }
+
+            string command = string.Join(' ', ["engram", .. CommandPath(parsed.CommandResult)]);
+            error.WriteLine($"See '{command} --help' for the options.");
+            return Failure;
+        }
+
         try
         {
             return parsed.Invoke(configuration);
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {UserMessages.For(e)}");
             return Failure;
         }
         catch (OperationCanceledException)
@@ -70,6 +84,18 @@ public static class EngramApp
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
         return root;
+    }
+
+    // The subcommands from the root down to the one parsed, e.g. ["train", "harmonic"].
+    private static Stack<string> CommandPath(CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (SymbolResult? r = result; r is CommandResult c && c.Parent is not null; r = c.Parent)
+        {
+            names.Push(c.Command.Name);
+        }
+
+        return names;
     }
 
     // Failures a person can fix: bad arguments, missing or corrupt files. Anything else is a bug

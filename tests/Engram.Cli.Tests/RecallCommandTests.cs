@@ -102,7 +102,7 @@ public sealed class RecallCommandTests : IDisposable
     {
         var (code, _, error) = CliRunner.Run("recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "10", "--beta", "0");
         Assert.Equal(1, code);
-        Assert.Contains("β (Beta) must be a finite number > 0; got 0", error, StringComparison.Ordinal);
+        Assert.Contains("--beta must be a finite number > 0; got 0.", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,20 +25,20 @@ internal sealed class MemoryRecallOptions
 
     public Option<string?> Audio { get; } = new("--audio") { Description = "--memory: a sound cue (WAV).", HelpName = "WAV" };
 
-    public Option<double> Noise { get; } = new("--noise") { Description = "--memory: add Gaussian noise of this σ to the image cue (pixels in [0, 1]).", DefaultValueFactory = _ => 0 };
+    public Option<double> Noise { get; } = new Option<double>("--noise") { Description = "--memory: add Gaussian noise of this σ (≥ 0) to the image cue (pixels in [0, 1]).", DefaultValueFactory = _ => 0 }.AtLeast(0);
 
     public Option<int> Seed { get; } = new("--seed") { Description = "--memory: seed of the noise.", DefaultValueFactory = _ => 1 };
 
     public Option<string?> Save { get; } = new("--save") { Description = "--memory: write the recalled image (decoded) to this PNG.", HelpName = "PNG" };
 
-    public Option<int> RunnersUp { get; } = new("--runners-up") { Description = "--memory: how many of the heaviest memories to list.", DefaultValueFactory = _ => 5 };
+    public Option<int> RunnersUp { get; } = new Option<int>("--runners-up") { Description = "--memory: how many of the heaviest memories to list (at least 1).", DefaultValueFactory = _ => 5 }.Between(1, 10_000);
 }
 
 /// <summary><c>engram recall --memory M</c>: one cue, one recalled item, with its weight, steps, metastability and runners-up.</summary>
 internal static class MemoryRecallCommand
 {
     public static int Run(
-        CliContext context, ParseResult parse, string path, MemoryRecallOptions o, RecallOptions? overrides,
+        CliContext context, ParseResult parse, string path, MemoryRecallOptions o, float? beta, int? steps,
         string? similarity, string? cueMode, string? occlude, string? jsonPath)
     {
         MultimodalMemory memory = MultimodalMemory.Load(path);
@@ -84,15 +84,18 @@ internal static class MemoryRecallCommand
         }
 
         AudioClip? audio = audioPath is null ? null : WavFile.Read(audioPath);
-        if (overrides is not null || similarity is not null)
+        // What the command line gives replaces the memory's own option; everything else stays the memory's.
+        RecallOptions? overrides = beta is null && steps is null && similarity is null ? null : memory.Options with
         {
-            overrides = (overrides ?? memory.Options) with { Similarity = similarity is null ? memory.Options.Similarity : CommonOptions.ParseSimilarity(similarity) };
-        }
+            Beta = beta ?? memory.Options.Beta,
+            MaxSteps = steps ?? memory.Options.MaxSteps,
+            Similarity = similarity is null ? memory.Options.Similarity : CommonOptions.ParseSimilarity(similarity),
+        };
 
         CueMode? mode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode);
         var memoryCue = new MemoryCue(image, pixelMask, text, audio);
         string[] cueSlots = memoryCue.Slots.ToArray();
-        Engram.Hen.MemoryRecall recall = memory.Recall(memoryCue, overrides, mode, runnersUp: Math.Max(1, parse.GetValue(o.RunnersUp)));
+        Engram.Hen.MemoryRecall recall = memory.Recall(memoryCue, overrides, mode, runnersUp: parse.GetValue(o.RunnersUp));
 
         string cue = string.Join(" + ", new[]
         {

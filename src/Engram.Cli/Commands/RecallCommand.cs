@@ -22,7 +22,7 @@ internal static class RecallCommand
         {
             Description = "Store the first N images of the file (and recall each of them).",
             DefaultValueFactory = _ => 6000,
-        };
+        }.Between(1, int.MaxValue);
         var occlude = new Option<string>("--occlude")
         {
             Description = "What the cue hides: bottom-half, top-half, left-half or right-half.",
@@ -37,12 +37,12 @@ internal static class RecallCommand
         {
             Description = "Inverse temperature β > 0.",
             DefaultValueFactory = _ => 1f,
-        };
+        }.Positive();
         var steps = new Option<int>("--steps")
         {
-            Description = "T, the most update steps per cue.",
+            Description = "T, the most update steps per cue (a cue stops earlier once its state settles, see --tolerance).",
             DefaultValueFactory = _ => 10,
-        };
+        }.Between(1, int.MaxValue);
         var cueMode = new Option<string>("--cue-mode")
         {
             Description = "full: hidden pixels are zeros that take part in the similarity (the paper's protocol); " +
@@ -56,19 +56,19 @@ internal static class RecallCommand
         }.AcceptOnlyFromAmong("fixed-point", "gradient");
         var stepSize = new Option<float>("--step-size")
         {
-            Description = "Δt/τ for gradient steps.",
+            Description = "Δt/τ for gradient steps (> 0).",
             DefaultValueFactory = _ => 0.1f,
-        };
+        }.Positive();
         var tolerance = new Option<float>("--tolerance")
         {
             Description = "ε: a cue stops once ‖v_{t+1} − v_t‖ ≤ ε‖v_t‖ (0 runs every step).",
             DefaultValueFactory = _ => 1e-6f,
-        };
+        }.AtLeast(0f);
         var topK = new Option<int>("--top-k")
         {
             Description = "Keep only the k largest softmax weights (0 keeps all).",
             DefaultValueFactory = _ => 0,
-        };
+        }.Between(0, int.MaxValue);
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
         var memoryOptions = new MemoryRecallOptions();
@@ -96,14 +96,10 @@ internal static class RecallCommand
             if (parse.GetValue(memoryOptions.Memory) is string memoryPath)
             {
                 string? Given(Option<string> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
-                RecallOptions? overrides = null;
-                if (new Option[] { beta, steps, similarity }.Any(o => parse.GetResult(o) is { Implicit: false }))
-                {
-                    overrides = new RecallOptions { Beta = parse.GetValue(beta), MaxSteps = parse.GetValue(steps) };
-                }
-
+                float? givenBeta = parse.GetResult(beta) is { Implicit: false } ? parse.GetValue(beta) : null;
+                int? givenSteps = parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : null;
                 return MemoryRecallCommand.Run(
-                    context, parse, memoryPath, memoryOptions, overrides, Given(similarity), Given(cueMode), Given(occlude), parse.GetValue(json));
+                    context, parse, memoryPath, memoryOptions, givenBeta, givenSteps, Given(similarity), Given(cueMode), Given(occlude), parse.GetValue(json));
             }
 
             string path = parse.GetValue(idx) ?? FashionMnist.TrainImages()
@@ -111,7 +107,6 @@ internal static class RecallCommand
                     "No --idx file was given and Fashion-MNIST was not found: install Debian's dataset-fashion-mnist, " +
                     "or run from the repository so that data/fashion-mnist is found.");
             int count = parse.GetValue(n);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count, "--n");
             var options = new RecallOptions
             {
                 Beta = parse.GetValue(beta),

@@ -195,7 +195,7 @@ public sealed partial class HarmonicNetwork
             _weights = new float[rows * n];
             _projectionA = new float[rows * rank];
             _projectionB = new float[rows * rank];
-            _energies = Enumerable.Range(0, rows).Select(_ => new List<double>(options.MaxSweeps + 1)).ToArray();
+            _energies = Enumerable.Range(0, rows).Select(_ => new List<double>(Math.Min(options.MaxSweeps, 64) + 1) /* T is a bound: most cues settle long before it */).ToArray();
             _ids = Enumerable.Range(0, rows).ToArray();
         }
 

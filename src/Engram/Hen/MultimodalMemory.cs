@@ -247,6 +247,12 @@ public sealed partial class MultimodalMemory
 
         if (cue.Text is { } text)
         {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                // An empty caption still encodes to some code, and the recall would name an arbitrary item at full weight.
+                throw new ArgumentException("The caption cue is empty: give some words, or leave the caption out.", nameof(cue));
+            }
+
             cues["text"] = Encoders.Text!.Encode([text]);
         }
 

@@ -221,7 +221,7 @@ public sealed class HopfieldMemory
         var converged = new bool[count];
         for (int i = 0; i < count; i++)
         {
-            energies[i] = new List<double>(Options.MaxSteps + 1);
+            energies[i] = new List<double>(Math.Min(Options.MaxSteps, 64) + 1); // T is a bound: most cues settle long before it
         }
 
         var active = new List<int>(Enumerable.Range(0, count));

@@ -84,6 +84,16 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Should_take_the_largest_step_count_as_a_bound_and_stop_when_the_state_settles()
+    {
+        // T = int.MaxValue once overflowed the energy list's capacity (T + 1) into a .NET message.
+        var memory = new HopfieldMemory(s_bank, new RecallOptions { Beta = 50f, MaxSteps = int.MaxValue, Tolerance = 1e-6f });
+        RecallResult result = memory.Recall(s_bank[2]);
+        Assert.InRange(result.Steps, 1, 20);
+        Assert.Equal(2, result.Nearest);
+    }
+
+    [Fact]
     public void Should_reject_other_settings_out_of_range()
     {
         Assert.Equal("Tolerance", Assert.Throws<ArgumentOutOfRangeException>(() => new RecallOptions { Tolerance = -1f }.Validate()).ParamName);
