@@ -59,6 +59,21 @@ public sealed class OptionValidationTests : IDisposable
         Assert.Contains($"error: {message}", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("train autoencoder --epochs 0", "--epochs must be a whole number from 1 to 1,000,000; got 0.", "engram train --help")]
+    [InlineData("train harmonic --lr NaN", "--lr must be a finite number > 0; got NaN.", "engram train --help")]
+    [InlineData("bench gemm --size -5", "--size must be a whole number from 1 to 65,536; got -5.", "engram bench gemm --help")]
+    [InlineData("build --dataset emoji --beta 0 --out never.engram", "--beta must be a finite number > 0; got 0.", "engram build --help")]
+    [InlineData("eval table1 --steps 0", "--steps must be a whole number from 1 to 2,147,483,647; got 0.", "engram eval table1 --help")]
+    public void Should_refuse_out_of_range_values_in_every_command_before_any_work(string line, string message, string help)
+    {
+        var (code, _, error) = CliRunner.Run(line.Split(' '));
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {message}", error, StringComparison.Ordinal);
+        Assert.Contains($"See '{help}' for the options.", error, StringComparison.Ordinal);
+        Assert.False(File.Exists("never.engram"));
+    }
+
     [Fact]
     public void Should_refuse_an_empty_caption_instead_of_naming_an_arbitrary_item()
     {

@@ -24,7 +24,7 @@ internal static class BenchCommand
         {
             Description = "Multiply two size×size matrices (2·size³ flops).",
             DefaultValueFactory = _ => 2048,
-        };
+        }.Between(1, 65_536);
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
             "gemm",
@@ -69,10 +69,10 @@ internal static class BenchCommand
 
     private static Command CreateRecall(CliContext context)
     {
-        var n = new Option<int>("--n") { Description = "Stored patterns N.", DefaultValueFactory = _ => 60000 };
-        var dim = new Option<int>("--dim") { Description = "Pattern dimension K.", DefaultValueFactory = _ => 784 };
-        var queries = new Option<int>("--queries") { Description = "Cues Q recalled together.", DefaultValueFactory = _ => 1000 };
-        var gemmSize = new Option<int>("--gemm-size") { Description = "Size of the square GEMM whose rate the step is compared with.", DefaultValueFactory = _ => 2048 };
+        var n = new Option<int>("--n") { Description = "Stored patterns N.", DefaultValueFactory = _ => 60000 }.Between(1, int.MaxValue);
+        var dim = new Option<int>("--dim") { Description = "Pattern dimension K.", DefaultValueFactory = _ => 784 }.Between(1, int.MaxValue);
+        var queries = new Option<int>("--queries") { Description = "Cues Q recalled together.", DefaultValueFactory = _ => 1000 }.Between(1, int.MaxValue);
+        var gemmSize = new Option<int>("--gemm-size") { Description = "Size of the square GEMM whose rate the step is compared with.", DefaultValueFactory = _ => 2048 }.Between(1, 65_536);
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
@@ -169,7 +169,7 @@ internal static class BenchCommand
 
     private static Command CreateConv(CliContext context)
     {
-        var batch = new Option<int>("--batch") { Description = "Images per batch N.", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch") { Description = "Images per batch N.", DefaultValueFactory = _ => 256 }.Between(1, 1_000_000);
         var layers = new Option<string[]>("--layer")
         {
             Description = "A layer as CIN,COUT,H,W,KERNEL,STRIDE,PADDING; repeat for several " +

@@ -26,7 +26,7 @@ internal static class BuildCommand
             DefaultValueFactory = _ => "emoji",
             HelpName = "NAME|FOLDER",
         };
-        var n = new Option<int>("--n") { Description = "Store at most this many items, in order (0: all).", DefaultValueFactory = _ => 0 };
+        var n = new Option<int>("--n") { Description = "Store at most this many items, in order (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
         var imageCodec = new Option<string?>("--image-codec")
         {
             Description = "The image slot's codec: a weight file from `engram train`, 'raw' for pixels, or 'none'. " +
@@ -46,12 +46,12 @@ internal static class BuildCommand
             HelpName = "PATH|none",
         };
         var voice = new Option<string>("--voice") { Description = "espeak-ng voice for emoji sounds.", DefaultValueFactory = _ => "en-us" };
-        var imageSize = new Option<int>("--image-size") { Description = "Raw images: the side the images are resized to.", DefaultValueFactory = _ => 32 };
+        var imageSize = new Option<int>("--image-size") { Description = "Raw images: the side the images are resized to.", DefaultValueFactory = _ => 32 }.Between(1, 4096);
         var grey = new Option<bool>("--grey") { Description = "Raw images: store grey rather than RGB." };
         var similarity = new Option<string>("--similarity") { Description = "dot, l2 or cosine (saved with the memory).", DefaultValueFactory = _ => "l2" }
             .AcceptOnlyFromAmong("dot", "l2", "cosine");
-        var beta = new Option<float>("--beta") { Description = "Inverse temperature β (every slot is scaled to mean norm 1).", DefaultValueFactory = _ => 1000f };
-        var steps = new Option<int>("--steps") { Description = "Most update steps per recall (a harmonic memory's sweeps: default 20).", DefaultValueFactory = _ => 10 };
+        var beta = new Option<float>("--beta") { Description = "Inverse temperature β (every slot is scaled to mean norm 1).", DefaultValueFactory = _ => 1000f }.Positive();
+        var steps = new Option<int>("--steps") { Description = "Most update steps per recall (a harmonic memory's sweeps: default 20).", DefaultValueFactory = _ => 10 }.Between(1, int.MaxValue);
         var harmonic = new Option<string?>("--harmonic")
         {
             Description = "Make a harmonic memory: a model from `engram train harmonic` (data/models/emoji-harmonic.safetensors for emoji) adapts every slot's codes " +

@@ -48,9 +48,9 @@ internal static class EvalExperiments
         var similarities = new Option<string>("--similarity") { Description = "Similarities, comma-separated: dot, l2, cosine.", DefaultValueFactory = _ => spec.Similarities, HelpName = "LIST" };
         var betas = new Option<string?>("--beta") { Description = $"Inverse temperatures β, comma-separated (default {spec.Betas}). Every slot is scaled to mean norm 1, so β means the same for every encoder.", HelpName = "LIST" };
         var cueModes = new Option<string>("--cue-modes") { Description = "full (the paper's protocol), masked (compare only what the visible pixels determine), or both.", DefaultValueFactory = _ => "full,masked", HelpName = "LIST" };
-        var steps = new Option<int>("--steps") { Description = "Update steps T.", DefaultValueFactory = _ => 10 };
+        var steps = new Option<int>("--steps") { Description = "Update steps T.", DefaultValueFactory = _ => 10 }.Between(1, int.MaxValue);
         var iterations = new Option<string>("--iterations") { Description = "progression: the iterations to show.", DefaultValueFactory = _ => "1,2,3,5,10", HelpName = "LIST" };
-        var examples = new Option<int>("--examples") { Description = "Examples drawn in image figures.", DefaultValueFactory = _ => 6 };
+        var examples = new Option<int>("--examples") { Description = "Examples drawn in image figures.", DefaultValueFactory = _ => 6 }.Between(0, 1000);
         var models = new Option<string?>("--models") { Description = "Folder of trained weights (default: the shipped data/models).", HelpName = "FOLDER" };
         var redraw = new Option<bool>("--redraw") { Description = $"table1 and beta-sweep: measure nothing; read {spec.Name}.json in --out and draw its figures and tables again." };
         var command = new Command(spec.Name,

@@ -67,12 +67,12 @@ internal static class TrainCommand
             Description = "audio: a voice not trained on, for the report.",
             DefaultValueFactory = _ => "en-gb+f2",
         };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training items (harmonic: default 60).", DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Items per step (harmonic: default 256).", DefaultValueFactory = _ => 128 };
-        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay; harmonic: default 5e-3).", DefaultValueFactory = _ => 2e-3 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training items (harmonic: default 60).", DefaultValueFactory = _ => 5 }.Between(1, 1_000_000);
+        var batchSize = new Option<int>("--batch-size") { Description = "Items per step (harmonic: default 256).", DefaultValueFactory = _ => 128 }.Between(1, 1_000_000);
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay; harmonic: default 5e-3).", DefaultValueFactory = _ => 2e-3 }.Positive();
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and noise: the same seed on the same machine gives the same weights.", DefaultValueFactory = _ => 1UL };
-        var maxItems = new Option<int>("--max-items") { Description = "Train on at most this many items (0: all).", DefaultValueFactory = _ => 0 };
-        var testItems = new Option<int>("--test-items") { Description = "Image codecs: report on at most this many held-out images (0: all).", DefaultValueFactory = _ => 0 };
+        var maxItems = new Option<int>("--max-items") { Description = "Train on at most this many items (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
+        var testItems = new Option<int>("--test-items") { Description = "Image codecs: report on at most this many held-out images (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
         var output = new Option<string?>("--out") { Description = "Weight file to write (safetensors). Default: DATASET-ENCODER.safetensors.", HelpName = "PATH" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: OUT.checkpoint). An interrupted run started again with the same settings resumes from it.", HelpName = "PATH" };
         var localEncoder = new Option<bool>("--local-encoder")
