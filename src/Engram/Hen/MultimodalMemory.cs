@@ -127,7 +127,7 @@ public sealed partial class MultimodalMemory
     /// <summary>The first format version whose files record a checksum.</summary>
     private const int ChecksumVersion = 3;
 
-    private const string MetadataKey = "engram.memory";
+    internal const string MetadataKey = "engram.memory";
     private const string PatternsTensor = "patterns";
 
     private static readonly JsonSerializerOptions Json = new()
