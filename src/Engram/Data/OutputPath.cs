@@ -19,6 +19,9 @@ public enum OutputFileKind
     /// <summary>A folder.</summary>
     Folder,
 
+    /// <summary>A file of no bytes (such as a placeholder a script made): there is nothing in it to lose.</summary>
+    Empty,
+
     /// <summary>A file Engram does not recognise as one it wrote: data or anything else of the user's.</summary>
     Unrecognised,
 
@@ -59,7 +62,8 @@ public enum OutputFileKind
 /// <summary>
 /// The one rule for every file a command writes: an output path may replace only a file of the kind the command
 /// itself writes (a memory over a memory, a text encoder over a text encoder, a report over a report), never a
-/// model of another kind, a data file or anything Engram does not recognise, unless the user says --force.
+/// model of another kind, a data file or anything Engram does not recognise, unless the user says --force. An
+/// empty file holds nothing to lose and may be replaced by anything.
 /// Files are recognised by what Engram writes into them (safetensors metadata, a JSON field, a PNG text chunk,
 /// an HTML tag, an experiment's header), never by their name.
 /// </summary>
@@ -105,7 +109,7 @@ public static class OutputPath
             throw new IOException($"Cannot write {option} {path}: it is a folder. Give the path of a file.");
         }
 
-        if (existing == OutputFileKind.Absent || existing == writing || force)
+        if (existing is OutputFileKind.Absent or OutputFileKind.Empty || existing == writing || force)
         {
             return;
         }
@@ -134,6 +138,7 @@ public static class OutputPath
             byte[] head = ReadHead(path, 4096);
             return head switch
             {
+                [] => OutputFileKind.Empty,
                 _ when IsSafetensors(head) => IdentifySafetensors(path),
                 [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => IsEngramPng(path) ? OutputFileKind.EngramImage : OutputFileKind.Unrecognised,
                 _ => IdentifyText(path, Encoding.UTF8.GetString(head)),
@@ -150,6 +155,7 @@ public static class OutputPath
     {
         OutputFileKind.Absent => "nothing",
         OutputFileKind.Folder => "a folder",
+        OutputFileKind.Empty => "an empty file",
         OutputFileKind.Unrecognised => "a file that Engram did not write (it may be data of yours)",
         OutputFileKind.ForeignSafetensors => "a safetensors file that Engram did not write",
         OutputFileKind.Memory => "an Engram memory (from engram build)",

@@ -55,6 +55,8 @@ public sealed class OutputPathTests : IDisposable
         Assert.Equal(OutputFileKind.Unrecognised, OutputPath.Identify(data));
         Assert.Equal(OutputFileKind.Unrecognised, OutputPath.Identify(Model("emoji-text.json")));
         Assert.Equal(OutputFileKind.Folder, OutputPath.Identify(_folder));
+        File.WriteAllBytes(In("empty"), []);
+        Assert.Equal(OutputFileKind.Empty, OutputPath.Identify(In("empty")));
         Assert.Equal(OutputFileKind.Absent, OutputPath.Identify(In("none")));
     }
 
@@ -73,6 +75,8 @@ public sealed class OutputPathTests : IDisposable
             $"Refusing to write --out {model}: it holds a trained text encoder (from engram train text), and this command writes an Engram memory (from engram build), " +
             "which must not replace it. Choose another path, or pass --force to replace it.", error.Message);
         OutputPath.CheckReplaceable(model, OutputFileKind.Memory, force: true, "--out");
+        File.WriteAllBytes(In("empty"), []);
+        OutputPath.CheckReplaceable(In("empty"), OutputFileKind.TextEncoder, force: false, "--out");
 
         // And a model is refused a model of another kind, a folder always, a missing folder with its name
         Assert.Contains("it holds an Engram memory", Assert.Throws<IOException>(() =>
