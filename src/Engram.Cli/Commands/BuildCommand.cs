@@ -45,7 +45,12 @@ internal static class BuildCommand
                 "For emoji, the names are spoken by espeak-ng in --voice.",
             HelpName = "PATH|none",
         };
-        var voice = new Option<string>("--voice") { Description = "espeak-ng voice for emoji sounds.", DefaultValueFactory = _ => "en-us" };
+        var voice = new Option<string>("--voice")
+        {
+            Description = "espeak-ng voice for emoji sounds. The spoken names are cached as WAV files in $ENGRAM_CACHE/speech " +
+                "(default ~/.cache/engram/speech), and the run prints the folder and its size.",
+            DefaultValueFactory = _ => "en-us",
+        };
         var imageSize = new Option<int>("--image-size") { Description = "Raw images: the side the images are resized to.", DefaultValueFactory = _ => 32 }.Between(1, 4096);
         var grey = new Option<bool>("--grey") { Description = "Raw images: store grey rather than RGB." };
         var similarity = new Option<string>("--similarity") { Description = "dot, l2 or cosine (saved with the memory).", DefaultValueFactory = _ => "l2" }
@@ -59,7 +64,13 @@ internal static class BuildCommand
                 "an audio slot is added by default when the model has one. --similarity and --beta do not apply (the model has its own β).",
             HelpName = "PATH",
         };
-        var output = new Option<string>("--out") { Description = "The memory file to write.", Required = true, HelpName = "PATH" };
+        var output = new Option<string>("--out")
+        {
+            Description = "The memory file to write. An existing memory there is replaced; any other file (a model, a data file) is refused unless --force.",
+            Required = true,
+            HelpName = "PATH",
+        };
+        Option<bool> force = OutputOptions.Force();
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
             "build",
@@ -72,7 +83,7 @@ internal static class BuildCommand
             "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
             "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, output, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, output, force, json,
         };
         command.SetAction(parse =>
         {
@@ -80,7 +91,9 @@ internal static class BuildCommand
             string name = parse.GetValue(dataset)!;
             int max = parse.GetValue(n);
             string outPath = parse.GetValue(output)!;
-            TrainCommand.CheckWritable(outPath, "--out");
+            bool replace = parse.GetValue(force);
+            OutputPath.CheckReplaceable(outPath, OutputFileKind.Memory, replace, "--out");
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), replace);
             var options = new RecallOptions
             {
                 Similarity = CommonOptions.ParseSimilarity(parse.GetValue(similarity)!),
@@ -140,9 +153,9 @@ internal static class BuildCommand
             long bytes = new FileInfo(outPath).Length;
             context.Output.WriteLine($"Stored {memory.Count:N0} items from {items.Source} in {outPath} ({bytes / 1024.0 / 1024.0:F1} MB, {stopwatch.Elapsed.TotalSeconds:F1} s); " +
                 $"{(warnings.Length == 0 ? "every item's cues are unique" : $"{warnings.Length:N0} pairs share a cue")}.");
-            if (parse.GetValue(json) is string path)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(path, new
+                jsonTarget.Write(new
                 {
                     memory = outPath,
                     items = memory.Count,

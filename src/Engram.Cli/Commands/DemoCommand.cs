@@ -25,7 +25,14 @@ internal static class DemoCommand
 
     public static Command Create(CliContext context)
     {
-        var output = new Option<string>("--out") { Description = "Folder for the report (report.html) and the two memories.", DefaultValueFactory = _ => "engram-demo", HelpName = "FOLDER" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Folder for the report (report.html) and the two memories (fmnist.engram, emoji.engram). An earlier demo's files there are replaced; " +
+                "any other file of those names is refused unless --force.",
+            DefaultValueFactory = _ => "engram-demo",
+            HelpName = "FOLDER",
+        };
+        Option<bool> force = OutputOptions.Force();
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
             "demo",
@@ -36,13 +43,19 @@ internal static class DemoCommand
             "saves both memories for `engram recall --memory` and `engram serve`.\n\n" +
             "Examples:\n  engram demo\n  engram demo --out /tmp/demo --json demo.json")
         {
-            output, json,
+            output, force, json,
         };
         command.SetAction(parse =>
         {
             var total = Stopwatch.StartNew();
             string folder = parse.GetValue(output)!;
+            bool replace = parse.GetValue(force);
             Directory.CreateDirectory(folder);
+            string report = Path.Combine(folder, "report.html");
+            OutputPath.CheckReplaceable(report, OutputFileKind.DemoReport, replace, "--out");
+            OutputPath.CheckReplaceable(Path.Combine(folder, "fmnist.engram"), OutputFileKind.Memory, replace, "--out");
+            OutputPath.CheckReplaceable(Path.Combine(folder, "emoji.engram"), OutputFileKind.Memory, replace, "--out");
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), replace);
             string models = ShippedData.Find("models") ?? throw new DirectoryNotFoundException("data/models was not found: run the demo from the repository.");
             var rows = new List<DemoRow>();
             var html = new StringBuilder();
@@ -60,15 +73,11 @@ internal static class DemoCommand
             }
 
             context.Console.Write(table);
-            string report = Path.Combine(folder, "report.html");
             AtomicFile.WriteAllBytes(report, Encoding.UTF8.GetBytes(Page(rows, html.ToString())));
             context.Output.WriteLine($"Wrote {report}, and the memories {Path.Combine(folder, "fmnist.engram")} and {Path.Combine(folder, "emoji.engram")} " +
                 $"(try: engram recall --memory {Path.Combine(folder, "emoji.engram")} --text \"red apple\").");
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram demo took {total.Elapsed.TotalSeconds:F1} s."));
-            if (parse.GetValue(json) is string path)
-            {
-                JsonOutput.Write(path, new { rows, report, seconds = total.Elapsed.TotalSeconds }, context.Output);
-            }
+            jsonTarget?.Write(new { rows, report, seconds = total.Elapsed.TotalSeconds }, context.Output);
 
             return 0;
         });
@@ -182,7 +191,7 @@ internal static class DemoCommand
     private static string Page(IReadOnlyList<DemoRow> rows, string examples)
     {
         var text = new StringBuilder();
-        text.AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>engram demo</title>");
+        text.AppendLine($"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{OutputPath.HtmlGeneratorTag}<title>engram demo</title>");
         text.AppendLine("<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:center}</style></head><body>");
         text.AppendLine("<h1>engram demo</h1><p>Memories built from the data shipped in <code>data/</code>; every item recalled from a partial cue.</p>");
         text.AppendLine("<table><tr><th>memory</th><th>cue</th><th>N</th><th>accuracy</th><th>metastable</th><th>1 − SSIM</th><th>seconds</th></tr>");

@@ -30,6 +30,7 @@ internal static class EvalCommand
         var reference = new Argument<string>("A") { Description = "The reference PNG (SSIM's data range is taken from it)." };
         var image = new Argument<string>("B") { Description = "The PNG to score against A (same width and height)." };
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "compare",
             "Print the MSE and SSIM of two PNG images, as Engram computes them for recalled images, so you can check them against your own tools. " +
@@ -38,11 +39,12 @@ internal static class EvalCommand
             "with channel_axis=-1 for RGB; images must be at least 11×11.\n\n" +
             "Examples:\n  engram eval compare original.png recalled.png\n  engram eval compare a.png b.png --json scores.json")
         {
-            reference, image, json,
+            reference, image, json, force,
         };
         command.SetAction(parse =>
         {
             string pathA = parse.GetValue(reference)!, pathB = parse.GetValue(image)!;
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             Image a = ImageOps.CompositeOverWhite(PngDecoder.Decode(pathA).Image), b = ImageOps.CompositeOverWhite(PngDecoder.Decode(pathB).Image);
             if (a.Width != b.Width || a.Height != b.Height)
             {
@@ -63,10 +65,7 @@ internal static class EvalCommand
                 Markup.Escape(Path.GetFileName(pathA)), Markup.Escape(Path.GetFileName(pathB)), $"{a.Width}×{a.Height}×{channels}",
                 TrainCommand.F(mse, "G6"), TrainCommand.F(ssim, "F6"), TrainCommand.F(1 - ssim, "F6"));
             context.Console.Write(table);
-            if (parse.GetValue(json) is string path)
-            {
-                JsonOutput.Write(path, new { a = pathA, b = pathB, width = a.Width, height = a.Height, channels, mse, ssim, one_minus_ssim = 1 - ssim }, context.Output);
-            }
+            jsonTarget?.Write(new { a = pathA, b = pathB, width = a.Width, height = a.Height, channels, mse, ssim, one_minus_ssim = 1 - ssim }, context.Output);
 
             return 0;
         });

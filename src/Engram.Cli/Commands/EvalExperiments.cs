@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Engram.Data;
 using Engram.Evaluation.Experiments;
 using Engram.Memory;
 using Spectre.Console;
@@ -36,7 +37,13 @@ internal static class EvalExperiments
 
     private static Command Create(CliContext context, Spec spec)
     {
-        var output = new Option<string?>("--out") { Description = $"Folder for the CSV, Markdown, SVG and JSON files (default: eval-results/{spec.Name}).", HelpName = "FOLDER" };
+        var output = new Option<string?>("--out")
+        {
+            Description = $"Folder for the CSV, Markdown, SVG and JSON files (default: eval-results/{spec.Name}). An earlier run's files there are replaced; " +
+                "any other file of those names is refused unless --force.",
+            HelpName = "FOLDER",
+        };
+        Option<bool> force = OutputOptions.Force();
         var quick = new Option<bool>("--quick") { Description = $"A smaller run (N = {spec.QuickSizes}, β = {spec.QuickBetas}), a few minutes on two cores." };
         var sizes = new Option<string?>("--n") { Description = $"Stored items, comma-separated (default {spec.Sizes}; --quick {spec.QuickSizes}).", HelpName = "N,N,…" };
         var encoders = new Option<string>("--encoders")
@@ -58,7 +65,7 @@ internal static class EvalExperiments
             "metastable_fraction, one_minus_ssim, mse) and SVG figures into --out, and prints each configuration as it finishes.\n\n" +
             $"Examples:\n  engram eval {spec.Name} --quick\n  engram eval {spec.Name} --encoders raw,local-autoencoder --similarity l2 --out results/{spec.Name}")
         {
-            output, quick, sizes, encoders, similarities, betas, cueModes, steps, iterations, examples, models, redraw,
+            output, quick, sizes, encoders, similarities, betas, cueModes, steps, iterations, examples, models, redraw, force,
         };
         command.SetAction(parse =>
         {
@@ -71,6 +78,7 @@ internal static class EvalExperiments
                     ? ExperimentReport.Read(summary)
                     : throw new FileNotFoundException($"--redraw reads {summary}, which does not exist: run the experiment first.", summary);
                 PaperExperiments.Redraw(read);
+                CheckReportFiles(folder, read, parse.GetValue(force));
                 IReadOnlyList<string> files = read.Write(folder);
                 context.Output.WriteLine($"Redrew {string.Join(", ", files.Select(Path.GetFileName))} in {folder} from {read.Rows.Count} rows.");
                 return 0;
@@ -91,24 +99,56 @@ internal static class EvalExperiments
                 Log = line => context.Output.WriteLine(line),
             };
             settings.Validate();
-            return RunAndWrite(context, spec.Name, isQuick, folder, () => spec.Run(settings), Print);
+            return RunAndWrite(context, spec.Name, isQuick, folder, parse.GetValue(force), () => spec.Run(settings), Print);
         });
         return command;
     }
 
     /// <summary>What every experiment command does once its settings are parsed: run, write the files, print the table and the time.</summary>
     internal static int RunAndWrite(
-        CliContext context, string name, bool quick, string folder, Func<ExperimentReport> run, Action<CliContext, ExperimentReport> print)
+        CliContext context, string name, bool quick, string folder, bool force, Func<ExperimentReport> run, Action<CliContext, ExperimentReport> print)
     {
         string label = $"engram eval {name}{(quick ? " --quick" : "")}";
         var stopwatch = Stopwatch.StartNew();
+
+        // Checked before the (long) run too, for the files whose names are known before it.
+        CheckReportFiles(folder, name, [], force);
         context.Output.WriteLine($"{label}: writing into {folder}");
         ExperimentReport report = run();
+        CheckReportFiles(folder, report, force);
         IReadOnlyList<string> written = report.Write(folder);
         print(context, report);
         context.Output.WriteLine($"Wrote {string.Join(", ", written.Select(Path.GetFileName))} into {folder}.");
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} took {stopwatch.Elapsed.TotalSeconds:F1} s."));
         return 0;
+    }
+
+    private static void CheckReportFiles(string folder, ExperimentReport report, bool force) => CheckReportFiles(folder, report.Name, report.Figures.Keys, force);
+
+    // An experiment's NAME.json, .csv and .md may replace an earlier run's (each is recognised by its content); its SVG
+    // figures carry no mark of their own, so they may be replaced only beside an earlier run's NAME.json.
+    private static void CheckReportFiles(string folder, string name, IEnumerable<string> figures, bool force)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        string summary = Path.Combine(folder, name + ".json");
+        foreach (string file in new[] { summary, Path.Combine(folder, name + ".csv"), Path.Combine(folder, name + ".md") })
+        {
+            OutputPath.CheckReplaceable(file, OutputFileKind.ExperimentReport, force, "--out");
+        }
+
+        bool earlierRun = OutputPath.Identify(summary) == OutputFileKind.ExperimentReport;
+        foreach (string figure in figures)
+        {
+            string path = Path.Combine(folder, figure);
+            if (!earlierRun || OutputPath.Identify(path) == OutputFileKind.Folder)
+            {
+                OutputPath.CheckReplaceable(path, OutputFileKind.ExperimentReport, force, "--out");
+            }
+        }
     }
 
     private static void Print(CliContext context, ExperimentReport report)

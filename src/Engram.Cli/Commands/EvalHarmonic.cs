@@ -11,7 +11,13 @@ internal static class EvalHarmonic
 
     public static Command Create(CliContext context)
     {
-        var output = new Option<string?>("--out") { Description = "Folder for harmonic.csv, .md, .json and the SVG figures (default: eval-results/harmonic).", HelpName = "FOLDER" };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Folder for harmonic.csv, .md, .json and the SVG figures (default: eval-results/harmonic). An earlier run's files there are replaced; " +
+                "any other file of those names is refused unless --force.",
+            HelpName = "FOLDER",
+        };
+        Option<bool> force = OutputOptions.Force();
         var quick = new Option<bool>("--quick") { Description = $"A smaller run: the first {QuickItems} emoji (or the shipped 239) and {QuickEpochs} epochs, about a minute." };
         var epochs = new Option<int?>("--epochs") { Description = $"Training epochs of each model (default 60; --quick {QuickEpochs})." };
         var maxItems = new Option<int?>("--max-items") { Description = $"Use only the first N emoji (default all; --quick {QuickItems}).", HelpName = "N" };
@@ -26,7 +32,7 @@ internal static class EvalHarmonic
             "Writes harmonic.csv, harmonic.md, harmonic.json (with 'matrix', 'unseen', 'held_out', 'ablations', 'couplings', 'cost') and SVG figures into --out. Needs espeak-ng.\n\n" +
             "Examples:\n  engram eval harmonic --quick\n  engram eval harmonic --out docs/results/harmonic")
         {
-            output, quick, epochs, maxItems, seed, models,
+            output, quick, epochs, maxItems, seed, models, force,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +48,7 @@ internal static class EvalHarmonic
                 Log = line => context.Output.WriteLine(line),
             };
             settings.Validate();
-            return EvalExperiments.RunAndWrite(context, "harmonic", isQuick, folder, () => HarmonicExperiment.Run(settings), Print);
+            return EvalExperiments.RunAndWrite(context, "harmonic", isQuick, folder, parse.GetValue(force), () => HarmonicExperiment.Run(settings), Print);
         });
         return command;
     }

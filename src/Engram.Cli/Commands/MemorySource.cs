@@ -48,6 +48,7 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
         string? audio = Choice(audioEncoder, audioByDefault ? Shipped("emoji-speech.safetensors") : null);
         MemoryEncoders encoders = MemoryEncoders.Open(image, text, audio, new ImageShape(name == "fashion-mnist" || grey ? 1 : 3, imageSize, imageSize), Choice(harmonic, null));
 
+        SpeechSynthesizer? speech = null;
         if (encoders.Audio is not null && !items.All(i => i.HasAudio))
         {
             if (name != "emoji")
@@ -56,7 +57,7 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
                 throw new ArgumentException($"--audio-encoder needs a sound for every item, and {without} has none (put {without}.wav beside its PNG).");
             }
 
-            SpeechSynthesizer speech = SpeechSynthesizer.TryCreate()
+            speech = SpeechSynthesizer.TryCreate()
                 ?? throw new InvalidOperationException(
                     "Speaking the emoji names needs espeak-ng (Debian package espeak-ng); install it, or leave the audio slot out with --audio-encoder none" +
                     (harmonicAudio ? " (the harmonic model then stores image and text only)." : "."));
@@ -76,7 +77,24 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
                 progress.Report(i + 1);
                 return item.Audio!;
             }).ToArray());
+        if (speech is not null)
+        {
+            context.Output.WriteLine(SpeechCacheLine(speech.CacheFolder));
+        }
+
         return new MemorySource(items, encoders, images, sounds);
+    }
+
+    /// <summary>
+    /// The line a run that spoke names prints once: where espeak-ng's WAV files are kept and how much the folder now
+    /// holds, and how to put it elsewhere.
+    /// </summary>
+    internal static string SpeechCacheLine(string folder)
+    {
+        FileInfo[] files = Directory.Exists(folder) ? new DirectoryInfo(folder).GetFiles("*.wav", SearchOption.AllDirectories) : [];
+        double megabytes = files.Sum(f => f.Length) / 1024.0 / 1024.0;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Spoken names are cached as WAV files in {folder} (now {files.Length:N0} files, {megabytes:F1} MB; set ENGRAM_CACHE to keep the cache elsewhere, or delete the folder to free the space).");
     }
 
     /// <summary>A dataset by name, or a folder of the user's files.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Engram.Data;
 using Engram.Data.Datasets;
 using Engram.Encoders;
 using Engram.Encoders.Images;
@@ -73,7 +74,13 @@ internal static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and noise: the same seed on the same machine gives the same weights.", DefaultValueFactory = _ => 1UL };
         var maxItems = new Option<int>("--max-items") { Description = "Train on at most this many items (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
         var testItems = new Option<int>("--test-items") { Description = "Image codecs: report on at most this many held-out images (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
-        var output = new Option<string?>("--out") { Description = "Weight file to write (safetensors). Default: DATASET-ENCODER.safetensors.", HelpName = "PATH" };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Weight file to write (safetensors). Default: DATASET-ENCODER.safetensors. Weights of the same kind there are replaced; " +
+                "any other file (a memory, a model of another kind, a data file) is refused unless --force.",
+            HelpName = "PATH",
+        };
+        Option<bool> force = OutputOptions.Force();
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: OUT.checkpoint). An interrupted run started again with the same settings resumes from it.", HelpName = "PATH" };
         var localEncoder = new Option<bool>("--local-encoder")
         {
@@ -98,16 +105,17 @@ internal static class TrainCommand
             "  engram train harmonic --augment-voices en-us+f3,en-us+m3 --augment-occlusions top-half,left-half,right-half --epochs 120 --out robust.safetensors")
         {
             encoder, dataset, epochs, batchSize, learningRate, seed, maxItems, testItems, output, checkpoint, fresh, localEncoder, imageCodec, textEncoder, audioEncoder,
-            voices, heldOutVoice, voice, augmentVoices, augmentOcclusions, json,
+            voices, heldOutVoice, voice, augmentVoices, augmentOcclusions, force, json,
         };
         command.SetAction(parse =>
         {
             string kind = parse.GetValue(encoder)!;
             string datasetName = parse.GetValue(dataset) ?? (kind is "text" or "audio" or "harmonic" ? "emoji" : "fashion-mnist");
             int max = parse.GetValue(maxItems);
-            ArgumentOutOfRangeException.ThrowIfNegative(max, "--max-items");
             string outPath = parse.GetValue(output) ?? $"{DatasetLabel(datasetName)}-{kind}.safetensors";
-            CheckWritable(outPath, "--out");
+            bool replace = parse.GetValue(force);
+            OutputPath.CheckReplaceable(outPath, Writes(kind), replace, "--out");
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), replace);
             // The harmonic model has its own defaults (those of `engram eval harmonic`), used unless the option is given.
             T Pick<T>(Option<T> option, T harmonic) => kind == "harmonic" && parse.GetResult(option) is not { Implicit: false } ? harmonic : parse.GetValue(option)!;
             var options = new TrainerOptions
@@ -120,10 +128,11 @@ internal static class TrainCommand
                 Resume = !parse.GetValue(fresh),
             };
             options.Validate();
+            OutputPath.CheckReplaceable(options.CheckpointPath, OutputFileKind.TrainingCheckpoint, replace, "--checkpoint");
             string commandLine = "engram " + string.Join(' ', parse.Tokens.Select(t => t.Value));
             if (kind == "text")
             {
-                return TrainEncoders.Text(context, datasetName, max, parse.GetValue(imageCodec), outPath, options, commandLine, parse.GetValue(json));
+                return TrainEncoders.Text(context, datasetName, max, parse.GetValue(imageCodec), outPath, options, commandLine, jsonTarget);
             }
 
             if (kind == "harmonic")
@@ -133,17 +142,16 @@ internal static class TrainCommand
                 MemorySource items = MemorySource.Load(
                     context, datasetName, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), harmonic: null,
                     parse.GetValue(voice)!, imageSize: 32, grey: false, withAudio: true);
-                return TrainEncoders.Harmonic(context, items, outPath, options, commandLine, parse.GetValue(json), List(augmentVoices), occlusions);
+                return TrainEncoders.Harmonic(context, items, outPath, options, commandLine, jsonTarget, List(augmentVoices), occlusions);
             }
 
             if (kind == "audio")
             {
                 return TrainEncoders.Audio(
-                    context, datasetName, max, parse.GetValue(textEncoder), parse.GetValue(voices)!, parse.GetValue(heldOutVoice)!, outPath, options, commandLine, parse.GetValue(json));
+                    context, datasetName, max, parse.GetValue(textEncoder), parse.GetValue(voices)!, parse.GetValue(heldOutVoice)!, outPath, options, commandLine, jsonTarget);
             }
 
             int maxTest = parse.GetValue(testItems);
-            ArgumentOutOfRangeException.ThrowIfNegative(maxTest, "--test-items");
             var (train, test, config, source) = LoadImages(context, datasetName, kind, max, maxTest > 0 ? maxTest : int.MaxValue);
             config = parse.GetValue(localEncoder) ? config.Local() : config;
             ConvImageCodec codec = ImageCodecs.Create(config, options.Seed);
@@ -170,7 +178,7 @@ internal static class TrainCommand
             var metadata = TrainEncoders.Metadata(commandLine, options, $"{source}: {train.RowCount} training images", metrics);
             codec.Save(outPath, metadata);
             return TrainEncoders.Finish(
-                context, outPath, codec.ParameterHash(), codec.ParameterCount, codec.CodeLength, kind, commandLine, options, metadata, history, metrics, parse.GetValue(json),
+                context, outPath, codec.ParameterHash(), codec.ParameterCount, codec.CodeLength, kind, commandLine, options, metadata, history, metrics, jsonTarget,
                 new Dictionary<string, object?>(StringComparer.Ordinal) { ["test_images"] = report.Images, ["test_source"] = test.Source });
         });
         return command;
@@ -244,14 +252,14 @@ internal static class TrainCommand
         _ => Path.GetFileName(Path.TrimEndingDirectorySeparator(dataset)),
     };
 
-    internal static void CheckWritable(string path, string option)
+    // What an encoder's weight file is, so that --out replaces only weights of the same kind.
+    private static OutputFileKind Writes(string kind) => kind switch
     {
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null && !Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"Cannot write {option} {path}: the folder {directory} does not exist.");
-        }
-    }
+        "text" => OutputFileKind.TextEncoder,
+        "audio" => OutputFileKind.SpeechEncoder,
+        "harmonic" => OutputFileKind.HarmonicModel,
+        _ => OutputFileKind.ImageCodec,
+    };
 
     internal static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

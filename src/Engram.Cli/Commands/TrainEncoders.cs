@@ -18,7 +18,7 @@ namespace Engram.Cli.Commands;
 /// <summary><c>engram train text</c> and <c>engram train audio</c>: the contrastive encoders.</summary>
 internal static class TrainEncoders
 {
-    public static int Text(CliContext context, string datasetName, int max, string? codecPath, string outPath, TrainerOptions options, string commandLine, string? json)
+    public static int Text(CliContext context, string datasetName, int max, string? codecPath, string outPath, TrainerOptions options, string commandLine, JsonTarget? json)
     {
         if (codecPath is null)
         {
@@ -62,7 +62,7 @@ internal static class TrainEncoders
     }
 
     public static int Audio(
-        CliContext context, string datasetName, int max, string? textPath, string voiceList, string heldOutVoice, string outPath, TrainerOptions options, string commandLine, string? json)
+        CliContext context, string datasetName, int max, string? textPath, string voiceList, string heldOutVoice, string outPath, TrainerOptions options, string commandLine, JsonTarget? json)
     {
         if (textPath is null)
         {
@@ -131,7 +131,7 @@ internal static class TrainEncoders
     /// training items, and records in the weight file the encoders whose codes it was trained on.
     /// </summary>
     public static int Harmonic(
-        CliContext context, MemorySource source, string outPath, TrainerOptions options, string commandLine, string? json,
+        CliContext context, MemorySource source, string outPath, TrainerOptions options, string commandLine, JsonTarget? json,
         IReadOnlyList<string> augmentVoices, IReadOnlyList<Data.Cues.OcclusionRegion> augmentOcclusions)
     {
         MultimodalMemory codes = source.Build(MultimodalMemory.DefaultOptions, null);
@@ -315,7 +315,7 @@ internal static class TrainEncoders
     /// <summary>Says where the weights went and writes the run's JSON summary (the same fields for every encoder, plus <paramref name="extra"/>).</summary>
     internal static int Finish(
         CliContext context, string outPath, string hash, long parameters, int codeLength, string kind, string commandLine, TrainerOptions options,
-        Dictionary<string, string> metadata, TrainingHistory history, Dictionary<string, double> metrics, string? json, Dictionary<string, object?>? extra = null)
+        Dictionary<string, string> metadata, TrainingHistory history, Dictionary<string, double> metrics, JsonTarget? json, Dictionary<string, object?>? extra = null)
     {
         context.Console.MarkupLine(Markup.Escape($"Wrote {outPath} (weights SHA-256 {hash[..16]}…)."));
         if (json is not null)
@@ -340,7 +340,7 @@ internal static class TrainEncoders
                 summary[key] = value;
             }
 
-            JsonOutput.Write(json, summary, context.Output);
+            json.Write(summary, context.Output);
         }
 
         return 0;

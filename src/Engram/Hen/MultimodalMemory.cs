@@ -12,6 +12,33 @@ namespace Engram.Hen;
 /// <summary>A stored item: its id and, when it has one, its caption.</summary>
 public sealed record MemoryItem(string Id, string? Caption = null);
 
+/// <summary>How <see cref="MultimodalMemory.Load(string, MemoryLoadOptions?)"/> opens a memory file.</summary>
+public sealed record MemoryLoadOptions
+{
+    /// <summary>
+    /// Whether to compute the file's checksum and compare it with the one it records (default true). Skipping it
+    /// saves one SHA-256 pass over the stored patterns; every other check (ids, shapes, finite values, encoder
+    /// hashes) still runs.
+    /// </summary>
+    public bool VerifyChecksum { get; init; } = true;
+}
+
+/// <summary>What the checksum check said when a memory was opened.</summary>
+public enum MemoryChecksum
+{
+    /// <summary>The memory was built in this process, not opened from a file.</summary>
+    NotFromFile,
+
+    /// <summary>The file's checksum was computed and matches the one it records.</summary>
+    Verified,
+
+    /// <summary>The check was skipped (<see cref="MemoryLoadOptions.VerifyChecksum"/> false).</summary>
+    Skipped,
+
+    /// <summary>The file is of a format version written before memory files carried a checksum (1 or 2): it is unverified.</summary>
+    Absent,
+}
+
 /// <summary>
 /// A cue for a <see cref="MultimodalMemory"/>: any of an image (samples at the image codec's shape,
 /// with an optional observation mask, 1 = visible), a caption and a sound.
@@ -91,10 +118,16 @@ public sealed record CompletedModality(string Modality, int Index, string Id, st
 public sealed partial class MultimodalMemory
 {
     /// <summary>The version of the file format this build writes; it reads this and every earlier one.</summary>
-    /// <remarks>Version 2 added the harmonic model to the encoders; a version 1 file is a version 2 file without one.</remarks>
-    public const int FormatVersion = 2;
+    /// <remarks>
+    /// Version 3 added the checksum (see <see cref="Checksum"/>); version 2 added the harmonic model to the
+    /// encoders; a version 1 file is a version 2 file without one. Versions 1 and 2 open unverified.
+    /// </remarks>
+    public const int FormatVersion = 3;
 
-    private const string MetadataKey = "engram.memory";
+    /// <summary>The first format version whose files record a checksum.</summary>
+    private const int ChecksumVersion = 3;
+
+    internal const string MetadataKey = "engram.memory";
     private const string PatternsTensor = "patterns";
 
     private static readonly JsonSerializerOptions Json = new()
@@ -104,12 +137,14 @@ public sealed partial class MultimodalMemory
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private MultimodalMemory(HopfieldEncodingNetwork network, MemoryEncoders encoders, IReadOnlyList<MemoryItem> items, RecallOptions options)
+    private MultimodalMemory(
+        HopfieldEncodingNetwork network, MemoryEncoders encoders, IReadOnlyList<MemoryItem> items, RecallOptions options, MemoryChecksum checksum = MemoryChecksum.NotFromFile)
     {
         Network = network;
         Encoders = encoders;
         Items = items;
         Options = options;
+        Checksum = checksum;
         if (encoders.Harmonic is { } model)
         {
             _harmonic = StoreHarmonic(model);
@@ -127,6 +162,17 @@ public sealed partial class MultimodalMemory
     public RecallOptions Options { get; }
 
     public int Count => Items.Count;
+
+    /// <summary>Whether the file this memory was opened from had its checksum verified (see <see cref="ChecksumNote"/>).</summary>
+    public MemoryChecksum Checksum { get; }
+
+    /// <summary>A line to show the user when the memory's content was not verified on open; null when it was, or when it was built here.</summary>
+    public string? ChecksumNote => Checksum switch
+    {
+        MemoryChecksum.Skipped => "note: the memory's checksum was not checked (--no-verify), so damage to its stored patterns or items would go unnoticed.",
+        MemoryChecksum.Absent => "note: this memory file was written before memory files carried a checksum, so it is unverified; rebuild it with `engram build` to add one.",
+        _ => null,
+    };
 
     /// <summary>
     /// How a memory compares a cue unless told otherwise: MaskedFree, over the slots (and, for a partly
@@ -160,6 +206,11 @@ public sealed partial class MultimodalMemory
         if (items.Count == 0)
         {
             throw new ArgumentException("A memory needs at least one item.", nameof(items));
+        }
+
+        if (ItemTableProblem(items) is { } problem)
+        {
+            throw new ArgumentException($"The items cannot be stored: {problem} Give every item an id of its own.");
         }
 
         var slots = new List<SlotCodes>();
@@ -338,17 +389,21 @@ public sealed partial class MultimodalMemory
             Options = new OptionsEntry(Options.Similarity, Options.Beta, Options.MaxSteps),
             Collisions = Network.Collisions.ToArray(),
         };
+        file = file with { Sha256 = ContentHash(file, Network.Memory.Bank.Patterns.Span, [.. Network.Memory.Bank.Patterns.Shape]) };
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [MetadataKey] = JsonSerializer.Serialize(file, Json) };
         SafetensorsWriter.Write(path, [SafetensorsTensor.FromFloat32(PatternsTensor, Network.Memory.Bank.Patterns)], metadata);
     }
 
     /// <summary>
     /// Opens a saved memory, reopening its encoders; refuses a file that is not a memory, is of another
-    /// format version, is inconsistent, or whose encoders' weights have changed, saying which and why.
+    /// format version, is inconsistent (an item without an id, two items with one id, rows that do not match
+    /// the items, a stored value that is not finite), whose checksum does not match its content, or whose
+    /// encoders' weights have changed, saying which and why. <paramref name="options"/> may skip the checksum.
     /// </summary>
-    public static MultimodalMemory Load(string path)
+    public static MultimodalMemory Load(string path, MemoryLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new MemoryLoadOptions();
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"The memory file {path} does not exist (make one with `engram build`).", path);
@@ -387,13 +442,26 @@ public sealed partial class MultimodalMemory
             throw new InvalidDataException($"{path}: the memory metadata lacks slots, items, encoders or options.");
         }
 
+        if (ItemTableProblem(file.Items) is { } problem)
+        {
+            throw Damaged(path, problem);
+        }
+
         var layout = new SlotLayout(file.Slots.Select(s => (s.Name, s.Length, s.Weight)).ToArray());
         if (patterns.Rank != 2 || patterns.RowCount != file.Items.Length || patterns.Shape[1] != layout.Length)
         {
-            throw new InvalidDataException(
-                $"{path}: the patterns are {patterns}, but the metadata describes {file.Items.Length} items of length {layout.Length}.");
+            throw Damaged(path, $"the stored patterns are {patterns}, but the metadata describes {file.Items.Length} items of length {layout.Length}.");
         }
 
+        int nonFinite = FirstNonFinite(patterns.Span);
+        if (nonFinite >= 0)
+        {
+            int row = nonFinite / layout.Length;
+            throw Damaged(path, string.Create(CultureInfo.InvariantCulture,
+                $"the stored pattern of item '{file.Items[row].Id}' (row {row}) holds {patterns.Span[nonFinite]} at component {nonFinite % layout.Length}; stored values must be finite."));
+        }
+
+        MemoryChecksum checksum = CheckSum(path, file, patterns, options);
         ImageShape? shape = file.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
         MemoryEncoders encoders = MemoryEncoders.Reopen(file.Encoders, Path.GetDirectoryName(Path.GetFullPath(path))!, shape, path);
         foreach (Slot slot in layout.Slots)
@@ -411,10 +479,153 @@ public sealed partial class MultimodalMemory
             }
         }
 
-        var options = new RecallOptions { Similarity = file.Options.Similarity, Beta = file.Options.Beta, MaxSteps = file.Options.Steps };
-        options.Validate();
-        var network = HopfieldEncodingNetwork.Restore(layout, file.Slots.Select(s => s.Scale).ToArray(), patterns, file.Items.Select(i => i.Id).ToArray(), options, file.Collisions ?? []);
-        return new MultimodalMemory(network, encoders, file.Items, options);
+        var recallOptions = new RecallOptions { Similarity = file.Options.Similarity, Beta = file.Options.Beta, MaxSteps = file.Options.Steps };
+        recallOptions.Validate();
+        var network = HopfieldEncodingNetwork.Restore(
+            layout, file.Slots.Select(s => s.Scale).ToArray(), patterns, file.Items.Select(i => i.Id).ToArray(), recallOptions, file.Collisions ?? []);
+        return new MultimodalMemory(network, encoders, file.Items, recallOptions, checksum);
+    }
+
+    // A version 3 file records the SHA-256 of its content; earlier versions record none and open unverified.
+    private static MemoryChecksum CheckSum(string path, MemoryFileContents file, Tensor patterns, MemoryLoadOptions options)
+    {
+        if (file.Version < ChecksumVersion)
+        {
+            return MemoryChecksum.Absent;
+        }
+
+        if (string.IsNullOrEmpty(file.Sha256))
+        {
+            throw Damaged(path, $"it is a version {file.Version} memory but records no checksum, which every such file has, so it was altered after it was written.");
+        }
+
+        if (!options.VerifyChecksum)
+        {
+            return MemoryChecksum.Skipped;
+        }
+
+        string actual = ContentHash(file, patterns.Span, [.. patterns.Shape]);
+        if (!string.Equals(actual, file.Sha256, StringComparison.Ordinal))
+        {
+            throw Damaged(path,
+                $"its content (stored patterns, items, slots or options) has SHA-256 {actual[..12]}…, not the {file.Sha256[..Math.Min(12, file.Sha256.Length)]}… it recorded when it was written, " +
+                "so it was changed or damaged since.");
+        }
+
+        return MemoryChecksum.Verified;
+    }
+
+    private static InvalidDataException Damaged(string path, string problem) =>
+        new($"The memory file {path} is damaged: {problem} Rebuild it with `engram build` (recall from it could give a wrong answer without a warning).");
+
+    // What is wrong with an item table, or null: every item needs an id of its own, since recall answers with it.
+    private static string? ItemTableProblem(IReadOnlyList<MemoryItem?> items)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { } item || string.IsNullOrWhiteSpace(item.Id))
+            {
+                return $"item {i}{(items[i]?.Caption is { } caption ? $" ('{caption}')" : "")} has no id.";
+            }
+
+            if (!seen.TryAdd(item.Id, i))
+            {
+                return $"items {seen[item.Id]} and {i} have the same id '{item.Id}'; every item needs its own.";
+            }
+        }
+
+        return null;
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// The SHA-256 of what recall answers from: the slots (name, length, weight, scale), the encoders (slot, kind,
+    /// weight hash), the image shape, the items (ids and captions, in order), the recall options and the stored
+    /// patterns' shape and float32 bytes (little-endian), each field length-prefixed so that no two contents share
+    /// a byte stream. Encoder paths and collisions are left out: a memory may move beside its encoders, and
+    /// collisions are warnings only.
+    /// </summary>
+    private static string ContentHash(MemoryFileContents file, ReadOnlySpan<float> patterns, int[] shape)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using (var header = new MemoryStream())
+        {
+            using (var w = new BinaryWriter(header, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write("engram.memory content");
+                w.Write(file.Slots!.Length);
+                foreach (SlotEntry slot in file.Slots)
+                {
+                    w.Write(slot.Name);
+                    w.Write(slot.Length);
+                    w.Write(slot.Weight);
+                    w.Write(slot.Scale);
+                }
+
+                w.Write(file.Encoders!.Length);
+                foreach (SlotEncoder encoder in file.Encoders)
+                {
+                    w.Write(encoder.Slot);
+                    w.Write(encoder.Kind);
+                    w.Write(encoder.Sha256 ?? "");
+                }
+
+                int[] imageShape = file.ImageShape ?? [];
+                w.Write(imageShape.Length);
+                foreach (int d in imageShape)
+                {
+                    w.Write(d);
+                }
+
+                w.Write(file.Items!.Length);
+                foreach (MemoryItem item in file.Items)
+                {
+                    w.Write(item.Id);
+                    w.Write(item.Caption is not null);
+                    w.Write(item.Caption ?? "");
+                }
+
+                w.Write(file.Options!.Similarity.ToString());
+                w.Write(file.Options.Beta);
+                w.Write(file.Options.Steps);
+                w.Write(shape.Length);
+                foreach (int d in shape)
+                {
+                    w.Write(d);
+                }
+            }
+
+            hash.AppendData(header.GetBuffer(), 0, (int)header.Length);
+        }
+
+        if (BitConverter.IsLittleEndian)
+        {
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(patterns));
+        }
+        else
+        {
+            Span<byte> value = stackalloc byte[4];
+            foreach (float f in patterns)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(value, f);
+                hash.AppendData(value);
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count) =>
@@ -464,5 +675,8 @@ public sealed partial class MultimodalMemory
         public OptionsEntry? Options { get; init; }
 
         public Collision[]? Collisions { get; init; }
+
+        /// <summary>The SHA-256 of the content (see <see cref="ContentHash"/>); from version 3 on.</summary>
+        public string? Sha256 { get; init; }
     }
 }

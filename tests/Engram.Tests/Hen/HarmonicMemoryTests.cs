@@ -172,7 +172,7 @@ public sealed class HarmonicMemoryTests : IDisposable
         Rewrite(1);
         Assert.Equal("hen", MultimodalMemory.Load(path).Engine);
         Rewrite(MultimodalMemory.FormatVersion + 1);
-        Assert.Contains("reads versions 1 to 2", Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path)).Message, StringComparison.Ordinal);
+        Assert.Contains($"reads versions 1 to {MultimodalMemory.FormatVersion}", Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path)).Message, StringComparison.Ordinal);
     }
 
     [EspeakFact]
