@@ -162,4 +162,45 @@ public sealed class OutputPathTests : IDisposable
         Assert.Equal(output.IndexOf(line, StringComparison.Ordinal), output.LastIndexOf(line, StringComparison.Ordinal));
         Assert.Contains("set ENGRAM_CACHE to keep the cache elsewhere", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Should_refuse_to_save_a_recalled_image_over_a_model_but_replace_its_own_earlier_image()
+    {
+        // Given a memory, a trained model and a PNG path
+        string memory = In("m.engram");
+        Assert.Equal(0, Build(memory).ExitCode);
+        string model = CopyOfTextEncoder();
+        string before = Hash(model);
+        string png = In("recalled.png");
+
+        // When recall --save points at the model, Then it is refused before the memory is opened, and the model is untouched
+        var (code, output, error) = CliRunner.Run("recall", "--memory", memory, "--item", "1", "--save", model);
+        Assert.Equal(1, code);
+        Assert.Contains($"Refusing to write --save {model}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Recalled item", output, StringComparison.Ordinal);
+        Assert.Equal(before, Hash(model));
+
+        // And a recalled image may replace the one an earlier recall saved, twice over
+        for (int i = 0; i < 2; i++)
+        {
+            (code, _, error) = CliRunner.Run("recall", "--memory", memory, "--item", "1", "--save", png, "--json", In("r.json"));
+            Assert.True(code == 0, error);
+        }
+
+        // And --force replaces the model
+        (code, _, error) = CliRunner.Run("recall", "--memory", memory, "--item", "1", "--save", model, "--force");
+        Assert.True(code == 0, error);
+        Assert.NotEqual(before, Hash(model));
+    }
+
+    [Fact]
+    public void Should_recall_from_a_memory_with_no_verify_and_say_it_was_not_checked()
+    {
+        string memory = In("m.engram");
+        Assert.Equal(0, Build(memory).ExitCode);
+        var (code, output, error) = CliRunner.Run("recall", "--memory", memory, "--item", "2", "--no-verify");
+        Assert.True(code == 0, error);
+        Assert.Contains("Recalled item", output, StringComparison.Ordinal);
+        Assert.Contains("--no-verify", error, StringComparison.Ordinal);
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Engram.Data;
 using Engram.Data.Audio;
 using Engram.Data.Cues;
 using Engram.Data.Images;
@@ -31,6 +32,10 @@ internal sealed class MemoryRecallOptions
 
     public Option<string?> Save { get; } = new("--save") { Description = "--memory: write the recalled image (decoded) to this PNG.", HelpName = "PNG" };
 
+    public Option<bool> NoVerify { get; } = MemoryFileOptions.NoVerify();
+
+    public Option<bool> Force { get; } = OutputOptions.Force();
+
     public Option<int> RunnersUp { get; } = new Option<int>("--runners-up") { Description = "--memory: how many of the heaviest memories to list (at least 1).", DefaultValueFactory = _ => 5 }.Between(1, 10_000);
 }
 
@@ -41,7 +46,16 @@ internal static class MemoryRecallCommand
         CliContext context, ParseResult parse, string path, MemoryRecallOptions o, float? beta, int? steps,
         string? similarity, string? cueMode, string? occlude, string? jsonPath)
     {
-        MultimodalMemory memory = MultimodalMemory.Load(path);
+        // Outputs are checked before the memory is opened, so a refusal costs nothing.
+        bool force = parse.GetValue(o.Force);
+        JsonTarget? json = JsonOutput.Target(jsonPath, force);
+        string? savePath = parse.GetValue(o.Save);
+        if (savePath is not null)
+        {
+            OutputPath.CheckReplaceable(savePath, OutputFileKind.EngramImage, force, "--save");
+        }
+
+        MultimodalMemory memory = MemoryFileOptions.Load(context, path, parse.GetValue(o.NoVerify));
         string? imagePath = parse.GetValue(o.Image), item = parse.GetValue(o.Item), text = parse.GetValue(o.Text), audioPath = parse.GetValue(o.Audio);
         if (imagePath is not null && item is not null)
         {
@@ -144,20 +158,20 @@ internal static class MemoryRecallCommand
         }
 
         context.Console.Write(runners);
-        if (parse.GetValue(o.Save) is string savePath)
+        if (savePath is not null)
         {
             if (recall.Image is null)
             {
                 throw new ArgumentException($"--save writes the recalled image, but {path} has no image slot.");
             }
 
-            PngEncoder.Save(savePath, ImageTrial.ToImage(Tensor.FromArray(recall.Image, 1, recall.Image.Length), 0, memory.Encoders.Image!.Shape));
+            PngEncoder.Save(savePath, ImageTrial.ToImage(Tensor.FromArray(recall.Image, 1, recall.Image.Length), 0, memory.Encoders.Image!.Shape), OutputPath.PngText);
             context.Output.WriteLine($"Wrote the recalled image to {savePath}.");
         }
 
-        if (jsonPath is not null)
+        if (json is not null)
         {
-            JsonOutput.Write(jsonPath, new
+            json.Write(new
             {
                 item_id = recall.Id,
                 item_index = recall.Index,

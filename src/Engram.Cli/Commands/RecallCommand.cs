@@ -88,7 +88,7 @@ internal static class RecallCommand
         {
             idx, n, occlude, similarity, beta, steps, cueMode, update, stepSize, tolerance, topK, backend, json,
             memoryOptions.Memory, memoryOptions.Image, memoryOptions.Item, memoryOptions.Text, memoryOptions.Audio, memoryOptions.Noise, memoryOptions.Seed,
-            memoryOptions.Save, memoryOptions.RunnersUp,
+            memoryOptions.Save, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Force,
         };
 
         command.SetAction(parse =>
@@ -120,6 +120,7 @@ internal static class RecallCommand
             };
             options.Validate();
             IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(memoryOptions.Force));
 
             IdxData data = IdxFile.Read(path, count, scale: 1.0 / 255);
             if (data.ItemShape.Count != 2)
@@ -147,9 +148,9 @@ internal static class RecallCommand
             context.Console.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(path))}[/]: first {count} images stored, each recalled from its {Markup.Escape(parse.GetValue(occlude)!)} cue ({gemm.Name} GEMM).");
             context.Console.Write(table);
 
-            if (parse.GetValue(json) is string jsonPath)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(jsonPath, new
+                jsonTarget.Write(new
                 {
                     accuracy = summary.Accuracy,
                     metastable_fraction = summary.MetastableFraction,
