@@ -15,7 +15,8 @@ namespace Engram.Harmonic;
 /// </summary>
 public sealed class HarmonicModel : Module
 {
-    internal const string ConfigKey = "engram.harmonic_model";
+    /// <summary>The safetensors metadata key under which these weights record their configuration (it also tells what a file is).</summary>
+    public const string ConfigKey = "engram.harmonic_model";
 
     /// <summary>The metadata key recording, per modality, the SHA-256 of the base encoder whose codes the model was trained on.</summary>
     public const string BaseEncodersKey = "engram.base_encoders";

@@ -127,7 +127,8 @@ public sealed partial class MultimodalMemory
     /// <summary>The first format version whose files record a checksum.</summary>
     private const int ChecksumVersion = 3;
 
-    internal const string MetadataKey = "engram.memory";
+    /// <summary>The safetensors metadata key of a memory file's description (it also tells that a file is a memory).</summary>
+    public const string MetadataKey = "engram.memory";
     private const string PatternsTensor = "patterns";
 
     private static readonly JsonSerializerOptions Json = new()

@@ -49,7 +49,8 @@ public sealed record SpeechEncoderConfig
 /// </summary>
 public sealed class SpeechEncoder : Module, IAudioEncoder
 {
-    internal const string ConfigKey = "engram.speech_encoder";
+    /// <summary>The safetensors metadata key under which these weights record their configuration (it also tells what a file is).</summary>
+    public const string ConfigKey = "engram.speech_encoder";
     private static readonly LogMelOptions s_front = new();
     private readonly Sequential _network;
 

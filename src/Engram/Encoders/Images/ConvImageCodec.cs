@@ -11,7 +11,8 @@ namespace Engram.Encoders.Images;
 /// </summary>
 public abstract class ConvImageCodec : Module, IImageCodec
 {
-    internal const string ConfigKey = "engram.codec";
+    /// <summary>The safetensors metadata key under which these weights record their configuration (it also tells what a file is).</summary>
+    public const string ConfigKey = "engram.codec";
     private const int InferenceBatch = 256;
 
     private protected ConvImageCodec(ConvCodecConfig config, int headChannels, int decoderInputChannels, Rng random)

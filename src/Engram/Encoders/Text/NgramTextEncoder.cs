@@ -44,7 +44,8 @@ public sealed record NgramTextConfig
 /// </summary>
 public sealed class NgramTextEncoder : Module, ITextEncoder
 {
-    internal const string ConfigKey = "engram.text_encoder";
+    /// <summary>The safetensors metadata key under which these weights record their configuration (it also tells what a file is).</summary>
+    public const string ConfigKey = "engram.text_encoder";
     private readonly Linear _hidden, _output, _imageProjection;
 
     public NgramTextEncoder(NgramTextConfig config, Rng random)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using Engram.Data;
 using Engram.Data.Safetensors;
 using Engram.Encoders.Audio;
 using Engram.Encoders.Images;
@@ -8,9 +9,12 @@ using Engram.Encoders.Text;
 using Engram.Harmonic;
 using Engram.Hen;
 
-namespace Engram.Data;
+namespace Engram.Cli;
 
-/// <summary>What a path holds, as far as Engram can tell: nothing, a folder, a file it wrote (by kind) or a file it did not.</summary>
+/// <summary>
+/// What a path holds, as far as Engram can tell: nothing, a folder, a file it wrote (by kind) or a file it did not.
+/// It lives with the commands (the only writers of output paths) because recognising a file needs every layer's metadata keys.
+/// </summary>
 public enum OutputFileKind
 {
     /// <summary>Nothing is there.</summary>
@@ -78,7 +82,7 @@ public static class OutputPath
     /// <summary>The tag in the head of the demo's page that carries <see cref="WrittenBy"/>.</summary>
     public const string HtmlGeneratorTag = "<meta name=\"generator\" content=\"" + WrittenBy + "\">";
 
-    /// <summary>The PNG text that marks an image as Engram's: pass it to <see cref="Png.PngEncoder.Save"/> so that a later run may replace the image.</summary>
+    /// <summary>The PNG text that marks an image as Engram's: pass it to <see cref="Engram.Data.Png.PngEncoder.Save"/> so that a later run may replace the image.</summary>
     public static IReadOnlyDictionary<string, string> PngText { get; } = new Dictionary<string, string>(StringComparer.Ordinal) { [PngSoftwareKey] = WrittenBy };
 
     // Larger JSON files are not parsed to recognise them (none of Engram's reports comes near).

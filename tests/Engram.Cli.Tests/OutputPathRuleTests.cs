@@ -1,13 +1,15 @@
+using Engram.Cli;
 using Engram.Data;
 using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
 using Engram.Hen;
+using Engram.Tensors;
 
-namespace Engram.Tests.Data;
+namespace Engram.Cli.Tests;
 
 /// <summary>What an output path holds, recognised by what Engram writes into its files, and what may replace it.</summary>
-public sealed class OutputPathTests : IDisposable
+public sealed class OutputPathRuleTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engram-output-path-").FullName;
 
