@@ -66,6 +66,38 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(hash, ImageCodecs.Load(weights).WeightsHash);
     }
 
+    [Theory]
+    [InlineData(new[] { "--epochs", "2" }, "epochs 1 → 2")]
+    [InlineData(new[] { "--lr", "0.001" }, "learning rate 0.002 → 0.001")]
+    [InlineData(new[] { "--local-encoder" }, "--local-encoder no → yes")]
+    public void Should_refuse_to_resume_a_finished_run_with_other_settings_naming_each_one(string[] changed, string named)
+    {
+        // Given a finished run and its checkpoint
+        string weights = Path.Combine(_folder, "ae.safetensors");
+        string[] args = ["train", "autoencoder", "--max-items", "128", "--batch-size", "64", "--test-items", "20", "--out", weights];
+        var (first, _, error) = CliRunner.Run([.. args, "--epochs", "1"]);
+        Assert.True(first == 0, error);
+        string hash = ImageCodecs.Load(weights).WeightsHash!;
+
+        // When the command runs again with another setting
+        args = changed.Contains("--epochs") ? args : [.. args, "--epochs", "1"];
+        var (code, output, message) = CliRunner.Run([.. args, .. changed]);
+
+        // Then it is not resumed: the message names the setting, both values and what to do, and the weights are untouched
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("Resumed", output, StringComparison.Ordinal);
+        Assert.Contains($"{weights}.checkpoint is the checkpoint of a run with other settings", message, StringComparison.Ordinal);
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        Assert.Contains("Start over with --fresh", message, StringComparison.Ordinal);
+        Assert.Equal(hash, ImageCodecs.Load(weights).WeightsHash);
+
+        // And with --fresh it trains from scratch on the new settings
+        var (fresh, freshOutput, freshError) = CliRunner.Run([.. args, .. changed, "--fresh"]);
+        Assert.True(fresh == 0, freshError);
+        Assert.DoesNotContain("Resumed", freshOutput, StringComparison.Ordinal);
+        Assert.NotEqual(hash, ImageCodecs.Load(weights).WeightsHash);
+    }
+
     [Fact]
     public void Should_end_on_the_same_weights_when_the_same_command_runs_while_both_cores_are_busy()
     {
