@@ -156,8 +156,8 @@ internal static class GemmSelection
 
     /// <summary>
     /// What the choice depends on, as text: the processor (model and instruction-set flags), the cores,
-    /// the managed kernel, the OpenBLAS library file, build and detected core, the OpenBLAS and .NET
-    /// settings in the environment, and Engram's version.
+    /// the managed kernel, the OpenBLAS library file, build, detected core and OPENBLAS_CORETYPE, every
+    /// other OPENBLAS_* variable, the thread and instruction-set settings of the environment, and Engram's version.
     /// </summary>
     public static string MachineKey(OpenBlasInfo? openBlas)
     {
@@ -166,7 +166,11 @@ internal static class GemmSelection
         key.Append("cores=").AppendLine(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
         key.Append("managed=").AppendLine(GemmKernels.Best.Name);
         key.Append("openblas=").AppendLine(openBlas is null ? "none" : $"{openBlas.LibraryFile} | {openBlas.Config} | {openBlas.CoreName} | OPENBLAS_CORETYPE={openBlas.RequestedCoreType}");
-        foreach (string variable in new[] { "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic" })
+        // Every OPENBLAS_* setting (thread count, cache sizes such as OPENBLAS_L2_SIZE) but the core type,
+        // which the library itself sets once loaded and which is recorded above as it was asked for.
+        IEnumerable<string> openBlasVariables = Environment.GetEnvironmentVariables().Keys.OfType<string>()
+            .Where(v => v.StartsWith("OPENBLAS_", StringComparison.Ordinal) && v != "OPENBLAS_CORETYPE").Order(StringComparer.Ordinal);
+        foreach (string variable in openBlasVariables.Concat(["OMP_NUM_THREADS", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic"]))
         {
             key.Append(variable).Append('=').AppendLine(Environment.GetEnvironmentVariable(variable) ?? "");
         }
