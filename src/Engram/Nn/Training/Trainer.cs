@@ -97,6 +97,9 @@ public static class Trainer
 {
     private const string PositionKey = "engram.training_position";
 
+    // Backends round differently, so a run resumed on another ends on other weights.
+    private const string GemmBackendSetting = "GEMM backend";
+
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="itemCount"/> items; <paramref name="loss"/>
     /// builds the graph for a batch of item indices.
@@ -223,7 +226,7 @@ public static class Trainer
             ["gradient clip"] = Invariant(options.ClipNorm),
             ["seed"] = Invariant(options.Seed),
             ["items"] = Invariant(itemCount),
-            ["GEMM backend"] = Tensors.Gemm.Default.Name,
+            [GemmBackendSetting] = Tensors.Gemm.Default.Name,
             ["initial weights"] = ModelWeights.ParameterHash(model),
         };
         foreach (var (name, value) in options.Settings)
@@ -264,7 +267,7 @@ public static class Trainer
         string[] differences = settings.Keys.Union(position.Settings.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
             .Select(name => (name, old: position.Settings.GetValueOrDefault(name), now: settings.GetValueOrDefault(name)))
             .Where(s => s.old != s.now)
-            .Select(s => $"{s.name} {Shown(s.old)} → {Shown(s.now)}")
+            .Select(s => $"{s.name} {Shown(s.old)} → {Shown(s.now)}{(s.name == GemmBackendSetting && s.old is { } old ? $", ENGRAM_GEMM={old} selects the old one" : "")}")
             .ToArray();
         if (differences.Length > 0)
         {

@@ -1,6 +1,7 @@
 using Engram.Nn;
 using Engram.Nn.Layers;
 using Engram.Nn.Training;
+using Engram.Tensors;
 
 namespace Engram.Tests.Nn.Training;
 
@@ -22,6 +23,7 @@ public sealed class TrainerTests : IDisposable
         { "data", "data " },
         { "setting", "encoder linear → other" },
         { "model", "initial weights " },
+        { "backend", "GEMM backend " },
     };
 
     [Theory]
@@ -46,9 +48,13 @@ public sealed class TrainerTests : IDisposable
             "batch" => (options with { BatchSize = 4 }, data, 1UL),
             "data" => (options, Data(seed: 2), 1UL),
             "setting" => (options.WithSetting("encoder", "other"), data, 1UL),
-            _ => (options, data, 2UL),
+            _ => (options, data, change == "model" ? 2UL : 1UL),
         };
-        var e = Assert.Throws<InvalidOperationException>(() => Train(changed, changedData, modelSeed));
+        var e = Assert.Throws<InvalidOperationException>(() =>
+        {
+            using IDisposable? other = change == "backend" ? Gemm.Use(new NamedGemm("other", Gemm.Default)) : null;
+            Train(changed, changedData, modelSeed);
+        });
 
         // Then it is refused, naming the file, the setting with both values, and what to do
         Assert.Contains(checkpoint, e.Message, StringComparison.Ordinal);
@@ -73,6 +79,22 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(2 * (32 / 8), again.ResumedAtStep);
         Assert.Equal(hash, resumed);
         Assert.Equal(0, fresh.ResumedAtStep);
+    }
+
+    [Fact]
+    public void Should_say_how_to_select_the_checkpoints_gemm_backend_when_it_differs()
+    {
+        // Given a finished run on this process's backend
+        string checkpoint = Path.Combine(_folder, "backend.checkpoint");
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 8, CheckpointPath = checkpoint };
+        Train(options, Data(seed: 1), modelSeed: 1);
+
+        // When it runs again on another backend
+        using IDisposable other = Gemm.Use(new NamedGemm("other", Gemm.Default));
+        var e = Assert.Throws<InvalidOperationException>(() => Train(options, Data(seed: 1), modelSeed: 1));
+
+        // Then the message names both backends and the variable that selects the old one
+        Assert.Contains($"GEMM backend {Gemm.DefaultChoice.Backend} → other, ENGRAM_GEMM={Gemm.DefaultChoice.Backend} selects the old one", e.Message, StringComparison.Ordinal);
     }
 
     private static float[] Data(int seed)
@@ -103,5 +125,16 @@ public sealed class TrainerTests : IDisposable
             return TrainingLoss.Of(Op.MseLoss(model.Forward(input), input));
         }, options.WithSetting("data", fingerprint));
         return (ModelWeights.ParameterHash(model), history);
+    }
+
+    /// <summary>Another backend by name, computing with <paramref name="inner"/>.</summary>
+    private sealed class NamedGemm(string name, IGemmBackend inner) : IGemmBackend
+    {
+        public string Name => name;
+
+        public void Sgemm(
+            bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+            ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+            inner.Sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 }
