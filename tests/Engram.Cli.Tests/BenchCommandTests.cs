@@ -37,6 +37,44 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void Should_say_which_backend_the_default_is_and_why_for_gemm()
+    {
+        // Given
+        string json = Path.Combine(_folder, "gemm-default.json");
+
+        // When
+        var (code, output, error) = CliRunner.Run("bench", "gemm", "--size", "64", "--json", json);
+
+        // Then
+        Assert.True(code == 0, error);
+        GemmChoice choice = Gemm.DefaultChoice;
+        Assert.Contains($"Default backend: {choice.Backend}, ", output, StringComparison.Ordinal);
+        JsonElement root = CliRunner.ReadJson(json);
+        Assert.Equal(choice.Backend, root.GetProperty("default_backend").GetString());
+        Assert.Equal(choice.Source.ToString().ToLowerInvariant(), root.GetProperty("default_reason").GetString());
+    }
+
+    [OpenBlasFact]
+    public void Should_name_the_core_OpenBLAS_runs_for_gemm()
+    {
+        // Given
+        string json = Path.Combine(_folder, "gemm-core.json");
+        OpenBlasInfo library = Gemm.OpenBlasLibrary ?? throw new InvalidOperationException("OpenBLAS is not installed: libopenblas.so.0 did not load.");
+
+        // When
+        var (code, output, error) = CliRunner.Run("bench", "gemm", "--size", "64", "--json", json);
+
+        // Then a person sees the library file, its core (e.g. "Haswell", "Prescott") and its build
+        Assert.True(code == 0, error);
+        string flat = string.Join(' ', output.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+        Assert.Contains($"; core {library.CoreName} (", flat, StringComparison.Ordinal);
+        Assert.Contains($"config {library.Config}", flat, StringComparison.Ordinal);
+        JsonElement root = CliRunner.ReadJson(json);
+        Assert.Equal(library.CoreName, root.GetProperty("openblas_core").GetString());
+        Assert.Equal(library.Config, root.GetProperty("openblas_config").GetString());
+    }
+
+    [Fact]
     public void Should_write_the_step_rate_against_the_gemm_rate_for_recall()
     {
         string json = Path.Combine(_folder, "recall.json");

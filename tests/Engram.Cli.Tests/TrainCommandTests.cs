@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Engram.Encoders.Images;
 using Engram.Nn;
+using Engram.Tensors;
 
 namespace Engram.Cli.Tests;
 
@@ -63,6 +64,65 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, third);
         Assert.DoesNotContain("Resumed", fresh, StringComparison.Ordinal);
         Assert.Equal(hash, ImageCodecs.Load(weights).WeightsHash);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--epochs", "2" }, "epochs 1 → 2")]
+    [InlineData(new[] { "--lr", "0.001" }, "learning rate 0.002 → 0.001")]
+    [InlineData(new[] { "--local-encoder" }, "--local-encoder no → yes")]
+    public void Should_refuse_to_resume_a_finished_run_with_other_settings_naming_each_one(string[] changed, string named)
+    {
+        // Given a finished run and its checkpoint
+        string weights = Path.Combine(_folder, "ae.safetensors");
+        string[] args = ["train", "autoencoder", "--max-items", "128", "--batch-size", "64", "--test-items", "20", "--out", weights];
+        var (first, _, error) = CliRunner.Run([.. args, "--epochs", "1"]);
+        Assert.True(first == 0, error);
+        string hash = ImageCodecs.Load(weights).WeightsHash!;
+
+        // When the command runs again with another setting
+        args = changed.Contains("--epochs") ? args : [.. args, "--epochs", "1"];
+        var (code, output, message) = CliRunner.Run([.. args, .. changed]);
+
+        // Then it is not resumed: the message names the setting, both values and what to do, and the weights are untouched
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("Resumed", output, StringComparison.Ordinal);
+        Assert.Contains($"{weights}.checkpoint is the checkpoint of a run with other settings", message, StringComparison.Ordinal);
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        Assert.Contains("Start over with --fresh", message, StringComparison.Ordinal);
+        Assert.Equal(hash, ImageCodecs.Load(weights).WeightsHash);
+
+        // And with --fresh it trains from scratch on the new settings
+        var (fresh, freshOutput, freshError) = CliRunner.Run([.. args, .. changed, "--fresh"]);
+        Assert.True(fresh == 0, freshError);
+        Assert.DoesNotContain("Resumed", freshOutput, StringComparison.Ordinal);
+        Assert.NotEqual(hash, ImageCodecs.Load(weights).WeightsHash);
+    }
+
+    [Fact]
+    public void Should_end_on_the_same_weights_when_the_same_command_runs_while_both_cores_are_busy()
+    {
+        // Given the weights of a run of a training command
+        string weights = Path.Combine(_folder, "busy.safetensors");
+        string[] args = ["train", "vq-vae", "--max-items", "512", "--epochs", "1", "--batch-size", "32", "--test-items", "10", "--fresh", "--out", weights];
+        var (code, _, error) = CliRunner.Run(args);
+        Assert.True(code == 0, error);
+        string quiet = ImageCodecs.Load(weights).WeightsHash!;
+
+        // When it runs again while a thread per core spins and, in this same process, another command
+        // benchmarks convolutions on the other GEMM backend (as a parallel test or a second caller would)
+        string other = Gemm.Default.Name == "managed" && Gemm.OpenBlas is not null ? "openblas" : "managed";
+        int benchmarks;
+        using (var load = new BusyMachine(["bench", "conv", "--batch", "8", "--layer", "8,16,14,14,3,1,1", "--backend", other], TimeSpan.FromMinutes(3)))
+        {
+            load.WaitUntilStarted();
+            (code, _, error) = CliRunner.Run(args);
+            benchmarks = load.Stop();
+        }
+
+        // Then the load ran throughout, and the weights are the same to the bit
+        Assert.True(code == 0, error);
+        Assert.True(benchmarks > 0, "The benchmark under load never ran.");
+        Assert.Equal(quiet, ImageCodecs.Load(weights).WeightsHash);
     }
 
     [Fact]
@@ -159,5 +219,71 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("engram train autoencoder --dataset fashion-mnist", output, StringComparison.Ordinal);
         Assert.Contains("resumes", output, StringComparison.Ordinal);
         Assert.Contains("--image-codec", output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// Load on every core for a bounded time: a spinning thread per processor, and a thread that runs an
+/// engram command in this process over and over. <see cref="Stop"/> ends it and says how many commands finished.
+/// </summary>
+internal sealed class BusyMachine : IDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly Thread[] _threads;
+    private readonly ManualResetEventSlim _started = new();
+    private int _commands;
+
+    public BusyMachine(string[] command, TimeSpan limit)
+    {
+        _stop = new CancellationTokenSource(limit);
+        CancellationToken token = _stop.Token;
+        var spinners = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+        {
+            double x = 1;
+            while (!token.IsCancellationRequested)
+            {
+                for (int i = 0; i < 100_000; i++)
+                {
+                    x = (x * 1.0000001) + 1e-9;
+                }
+            }
+
+            GC.KeepAlive(x);
+        }) { IsBackground = true });
+        var runner = new Thread(() =>
+        {
+            while (!token.IsCancellationRequested)
+            {
+                _started.Set();
+                CliRunner.Run(command);
+                Interlocked.Increment(ref _commands);
+            }
+        }) { IsBackground = true };
+        _threads = [.. spinners, runner];
+        foreach (Thread thread in _threads)
+        {
+            thread.Start();
+        }
+    }
+
+    public void WaitUntilStarted() => _started.Wait(TimeSpan.FromSeconds(30));
+
+    public int Stop()
+    {
+        int during = Volatile.Read(ref _commands);
+        _stop.Cancel();
+        foreach (Thread thread in _threads)
+        {
+            thread.Join();
+        }
+
+        return Math.Max(during, Volatile.Read(ref _commands));
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _stop.Dispose();
+        _started.Dispose();
     }
 }

@@ -29,7 +29,8 @@ internal static class BenchCommand
         var command = new Command(
             "gemm",
             "Single-precision GEMM rate of the managed kernels and of OpenBLAS (when libopenblas.so.0 loads) on the same product, " +
-            "in one run, and their ratio.\n\nExample:\n  engram bench gemm --size 2048 --json gemm.json")
+            "in one run, and their ratio; the processor core OpenBLAS detected (OPENBLAS_CORETYPE overrides it), and which backend " +
+            "the default is and why (ENGRAM_GEMM, or a short measurement on first use, cached).\n\nExample:\n  engram bench gemm --size 2048 --json gemm.json")
         {
             size, json,
         };
@@ -49,6 +50,16 @@ internal static class BenchCommand
             context.Console.MarkupLine(ratio is double r
                 ? $"managed / OpenBLAS = [bold]{F(r, "F3")}[/]"
                 : "OpenBLAS could not be loaded (Debian: apt-get install libopenblas0-pthread); no ratio.");
+            OpenBlasInfo? library = Gemm.OpenBlasLibrary;
+            if (library is not null)
+            {
+                context.Console.MarkupLine(Markup.Escape(
+                    $"OpenBLAS: {library.LibraryFile}; core {library.CoreName ?? "(not reported)"}" +
+                    $"{(library.RequestedCoreType is { } forced ? $" (OPENBLAS_CORETYPE={forced})" : " (detected)")}; config {library.Config ?? "(not reported)"}"));
+            }
+
+            GemmChoice choice = Gemm.DefaultChoice;
+            context.Console.MarkupLine(Markup.Escape($"Default backend: {choice.Describe()}."));
 
             if (parse.GetValue(json) is string path)
             {
@@ -59,6 +70,14 @@ internal static class BenchCommand
                     ratio,
                     size = n,
                     threads = Environment.ProcessorCount,
+                    openblas_core = library?.CoreName,
+                    openblas_config = library?.Config,
+                    openblas_library = library?.LibraryFile,
+                    openblas_coretype_env = library?.RequestedCoreType,
+                    default_backend = choice.Backend,
+                    default_reason = choice.Source.ToString().ToLowerInvariant(),
+                    default_trial_seconds = choice.Seconds,
+                    default_explained = choice.Describe(),
                 }, context.Output);
             }
 

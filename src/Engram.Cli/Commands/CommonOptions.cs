@@ -15,7 +15,7 @@ internal static class CommonOptions
 
     public static Option<string> Backend() => new Option<string>("--backend")
     {
-        Description = "GEMM backend: default (OpenBLAS when it loads, else managed), managed or openblas.",
+        Description = "GEMM backend: default (ENGRAM_GEMM, else the faster on this machine by a cached measurement; `engram bench gemm` says which), managed or openblas.",
         DefaultValueFactory = _ => "default",
     }.AcceptOnlyFromAmong("default", "managed", "openblas");
 

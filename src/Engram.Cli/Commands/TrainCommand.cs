@@ -126,6 +126,10 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 CheckpointPath = parse.GetValue(checkpoint) ?? outPath + ".checkpoint",
                 Resume = !parse.GetValue(fresh),
+
+                // With the loop's settings, the data's fingerprint and the model's initial weights, the checkpoint
+                // records these choices by their flags, so that a resume refused for them says which flag differs.
+                Settings = new Dictionary<string, string>(StringComparer.Ordinal) { ["encoder"] = kind },
             };
             options.Validate();
             OutputPath.CheckReplaceable(options.CheckpointPath, OutputFileKind.TrainingCheckpoint, replace, "--checkpoint");
@@ -142,18 +146,25 @@ internal static class TrainCommand
                 MemorySource items = MemorySource.Load(
                     context, datasetName, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), harmonic: null,
                     parse.GetValue(voice)!, imageSize: 32, grey: false, withAudio: true);
+                options = options
+                    .WithSetting("--voice", parse.GetValue(voice)!)
+                    .WithSetting("--augment-voices", string.Join(',', List(augmentVoices)))
+                    .WithSetting("--augment-occlusions", string.Join(',', List(augmentOcclusions)))
+                    .WithSetting("base encoders", string.Join(", ", items.Encoders.Described.Select(e => $"{e.Slot} {e.Sha256 ?? e.Kind}")));
                 return TrainEncoders.Harmonic(context, items, outPath, options, commandLine, jsonTarget, List(augmentVoices), occlusions);
             }
 
             if (kind == "audio")
             {
                 return TrainEncoders.Audio(
-                    context, datasetName, max, parse.GetValue(textEncoder), parse.GetValue(voices)!, parse.GetValue(heldOutVoice)!, outPath, options, commandLine, jsonTarget);
+                    context, datasetName, max, parse.GetValue(textEncoder), parse.GetValue(voices)!, parse.GetValue(heldOutVoice)!, outPath,
+                    options.WithSetting("--voices", parse.GetValue(voices)!), commandLine, jsonTarget);
             }
 
             int maxTest = parse.GetValue(testItems);
             var (train, test, config, source) = LoadImages(context, datasetName, kind, max, maxTest > 0 ? maxTest : int.MaxValue);
             config = parse.GetValue(localEncoder) ? config.Local() : config;
+            options = options.WithSetting("--local-encoder", config.LocalEncoder ? "yes" : "no");
             ConvImageCodec codec = ImageCodecs.Create(config, options.Seed);
             context.Console.MarkupLine(Markup.Escape(
                 $"Training {kind}{(config.LocalEncoder ? " with a local encoder" : "")} ({codec.ParameterCount:N0} parameters, code length {codec.CodeLength}) on {train.RowCount:N0} {config.Shape} images from {source}: " +

@@ -31,6 +31,7 @@ internal static class TrainEncoders
         Tensor imageCodes = codec.Encode(images);
         IReadOnlyList<IReadOnlyList<string>> captions = items.Select(i => i.Captions).ToArray();
         var encoder = new NgramTextEncoder(new NgramTextConfig { ImageCodeLength = codec.CodeLength }, new Rng(options.Seed));
+        options = options.WithSetting("--image-codec", codec.WeightsHash ?? codec.ParameterHash());
         context.Console.MarkupLine(Markup.Escape(
             $"Training the text encoder ({encoder.ParameterCount:N0} parameters, {NgramTextEncoder.Describe(encoder.Config)}) against {codec.Name} codes of {items.Count:N0} images " +
             $"with {captions.Sum(c => c.Count):N0} captions: {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate:G3}, seed {options.Seed}."));
@@ -81,6 +82,7 @@ internal static class TrainEncoders
         List<DatasetItem> items = CaptionedItems(datasetName, max);
         string[] names = items.Select(i => i.Captions[0]).ToArray();
         var encoder = new SpeechEncoder(new SpeechEncoderConfig { Dimension = text.CodeLength }, new Rng(options.Seed));
+        options = options.WithSetting("--text-encoder", text.WeightsHash ?? ModelWeights.ParameterHash(text));
         string[] allVoices = [.. voices, heldOutVoice];
         float[][][] features = Progress.Run(context, "speaking captions (espeak-ng)", items.Count * allVoices.Length, (progress, token) =>
         {

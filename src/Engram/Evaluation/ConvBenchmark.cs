@@ -63,8 +63,8 @@ public static class ConvBenchmark
     /// 2 s, whichever comes first, and at least half of <paramref name="minSeconds"/>), then
     /// alternating repetitions until there have been at least <paramref name="minRepeats"/> and
     /// <paramref name="minSeconds"/> have passed; the best of each is kept (noise only adds time).
-    /// The neural core's GEMM backend (<see cref="Gemm.Default"/>) is set to <paramref name="backend"/>
-    /// for the duration and restored afterwards, so do not train on other threads meanwhile.
+    /// The neural core's GEMM backend (<see cref="Gemm.Default"/>) is <paramref name="backend"/> for the
+    /// duration in this flow of execution only (<see cref="Gemm.Use"/>): other threads keep theirs.
     /// </summary>
     public static ConvBenchmarkResult Run(ConvLayerShape layer, IGemmBackend backend, int seed = 1, int minRepeats = 5, double minSeconds = 1.0)
     {
@@ -114,9 +114,8 @@ public static class ConvBenchmark
             backend.Sgemm(true, false, rows, columns, o, 1f, weight.Value.Data, rows, g, columns, 0f, gcols, columns);
         }
 
-        IGemmBackend previous = Gemm.Default;
-        Gemm.Default = backend;
-        try
+        // Only this flow of execution: a training run on another thread keeps its backend.
+        using (Gemm.Use(backend))
         {
             // The warm-up must be long: the first calls run unoptimised code (tiered compilation
             // promotes a method only after some 30 calls and a quiet spell) and commit fresh memory
@@ -137,10 +136,6 @@ public static class ConvBenchmark
             }
 
             return new ConvBenchmarkResult(backend.Name, layer, conv, gemm);
-        }
-        finally
-        {
-            Gemm.Default = previous;
         }
     }
 

@@ -170,9 +170,37 @@ public static class HarmonicTraining
 
             var (loss, metrics) = model.Graph().TrainingLoss(pairs, batch, options);
             return new TrainingLoss(loss, metrics);
-        }, options.Trainer, progress, cancellation);
+        }, WithFingerprint(options, pairs, codes), progress, cancellation);
 
         model.EnforceBound(options.CouplingLimit);
         return history;
+    }
+
+    /// <summary>
+    /// The loop's options with what else decides the weights, for the checkpoint: a fingerprint of every view
+    /// of every slot's codes (so other encoders or augmentations do not resume it) and the losses' settings.
+    /// </summary>
+    private static TrainerOptions WithFingerprint(HarmonicTrainingOptions options, CouplingPair[] pairs, Dictionary<string, NdArray<float>[]> codes)
+    {
+        using var fingerprint = new TrainingFingerprint();
+        foreach (var (name, views) in codes.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            fingerprint.Add(name);
+            foreach (NdArray<float> view in views)
+            {
+                fingerprint.Add(view.Data);
+            }
+        }
+
+        string losses = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            pairs = pairs.Select(p => $"{p.First}-{p.Second}"),
+            contrastive_weight = options.ContrastiveWeight,
+            unrolled_sweeps = options.UnrolledSweeps,
+            unrolled_weight = options.UnrolledWeight,
+            coupling_limit = options.CouplingLimit,
+            dynamics = options.Dynamics,
+        });
+        return options.Trainer.WithSetting("data", fingerprint.Finish()).WithSetting("harmonic losses", losses);
     }
 }

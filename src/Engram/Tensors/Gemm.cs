@@ -1,14 +1,18 @@
 namespace Engram.Tensors;
 
 /// <summary>
-/// The GEMM entry point: the backends and the one used by default. The default is chosen once:
-/// <c>ENGRAM_GEMM=managed|openblas</c> if set, else OpenBLAS when <c>libopenblas.so.0</c> loads,
-/// else the managed kernels. It can be replaced at any time with <see cref="Default"/>.
+/// The GEMM entry point: the backends and the one used by default. The default is chosen once per
+/// process: <c>ENGRAM_GEMM=managed|openblas</c> if set, else the managed kernels when OpenBLAS does not
+/// load, else whichever of the two was faster in a short measurement on this machine, cached so that
+/// every process on the machine makes the same choice (<see cref="DefaultChoice"/> says which and why).
+/// Code that wants another backend for a while uses <see cref="Use"/>, which affects only its own flow
+/// of execution: a process-wide switch would change the arithmetic of a training run on another thread.
 /// </summary>
 public static class Gemm
 {
-    private static readonly Lazy<IGemmBackend?> s_openBlas = new(() => OpenBlasGemm.TryCreate());
-    private static IGemmBackend? s_default;
+    private static readonly Lazy<OpenBlasGemm?> s_openBlas = new(OpenBlasGemm.TryCreate);
+    private static readonly Lazy<(IGemmBackend Backend, GemmChoice Choice)> s_chosen = new(ChooseDefault);
+    private static readonly AsyncLocal<IGemmBackend?> s_scoped = new();
 
     /// <summary>The managed backend (packed, cache-blocked, multi-threaded SIMD kernels).</summary>
     public static IGemmBackend Managed { get; } = new ManagedGemm();
@@ -16,11 +20,28 @@ public static class Gemm
     /// <summary>The OpenBLAS backend, or null when <c>libopenblas.so.0</c> cannot be loaded.</summary>
     public static IGemmBackend? OpenBlas => s_openBlas.Value;
 
-    /// <summary>The backend every library operation uses.</summary>
-    public static IGemmBackend Default
+    /// <summary>The OpenBLAS library that was loaded (file, build, detected core), or null when none loads.</summary>
+    public static OpenBlasInfo? OpenBlasLibrary => s_openBlas.Value is { } blas ? new OpenBlasInfo(blas.LoadedFrom, blas.LibraryFile, blas.CoreName, blas.Config, blas.RequestedCoreType) : null;
+
+    /// <summary>
+    /// The backend every library operation uses: the one given to <see cref="Use"/> in this flow of
+    /// execution, else the process's default (<see cref="DefaultChoice"/>).
+    /// </summary>
+    public static IGemmBackend Default => s_scoped.Value ?? s_chosen.Value.Backend;
+
+    /// <summary>Which backend the process's default is and why (requested, the only one, measured or cached).</summary>
+    public static GemmChoice DefaultChoice => s_chosen.Value.Choice;
+
+    /// <summary>
+    /// Makes <paramref name="backend"/> the <see cref="Default"/> of the calling flow of execution (this
+    /// thread and the tasks it starts) until the result is disposed; other threads keep theirs.
+    /// </summary>
+    public static IDisposable Use(IGemmBackend backend)
     {
-        get => s_default ??= ChooseDefault();
-        set => s_default = value ?? throw new ArgumentNullException(nameof(value));
+        ArgumentNullException.ThrowIfNull(backend);
+        IGemmBackend? previous = s_scoped.Value;
+        s_scoped.Value = backend;
+        return new Scope(previous);
     }
 
     /// <summary>Looks a backend up by name ("managed" or "openblas").</summary>
@@ -115,14 +136,26 @@ public static class Gemm
         }
     }
 
-    private static IGemmBackend ChooseDefault()
+    private static (IGemmBackend, GemmChoice) ChooseDefault()
     {
-        string? requested = Environment.GetEnvironmentVariable("ENGRAM_GEMM");
-        if (!string.IsNullOrWhiteSpace(requested))
-        {
-            return Get(requested.Trim());
-        }
+        IGemmBackend[] candidates = OpenBlas is { } blas ? [Managed, blas] : [Managed];
+        return GemmSelection.Choose(
+            candidates, Environment.GetEnvironmentVariable("ENGRAM_GEMM"), GemmSelection.MachineKey(OpenBlasLibrary), GemmSelection.DefaultCachePath());
+    }
 
-        return OpenBlas ?? Managed;
+    private sealed class Scope(IGemmBackend? previous) : IDisposable
+    {
+        public void Dispose() => s_scoped.Value = previous;
     }
 }
+
+/// <summary>The OpenBLAS library in use: how it was asked for, the file it is, its build, and the core it detected.</summary>
+/// <param name="LoadedFrom">The name or path it was loaded by.</param>
+/// <param name="LibraryFile">The file actually mapped (symbolic links resolved), when the system says.</param>
+/// <param name="CoreName">
+/// The processor core whose kernels it runs (<c>openblas_get_corename</c>); an old core such as "Prescott" on a
+/// new processor means this OpenBLAS does not know the processor (<c>OPENBLAS_CORETYPE</c> overrides).
+/// </param>
+/// <param name="Config">Its build (<c>openblas_get_config</c>: version, DYNAMIC_ARCH, threads).</param>
+/// <param name="RequestedCoreType">The core asked for with <c>OPENBLAS_CORETYPE</c> before it loaded, or null (it then detects one).</param>
+public sealed record OpenBlasInfo(string LoadedFrom, string? LibraryFile, string? CoreName, string? Config, string? RequestedCoreType);

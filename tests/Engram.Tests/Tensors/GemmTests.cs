@@ -140,6 +140,30 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Should_give_the_same_bits_however_many_threads_share_the_product()
+    {
+        // Training is reproducible only if no sum's order depends on the threads available: each
+        // thread owns whole tiles of C, and every element's k-sum runs the same blocks in the same order.
+        foreach ((int m, int n, int k) in new[] { (150, 517, 520), (24, 2000, 300), (97, 33, 1031) })
+        {
+            foreach ((bool ta, bool tb) in s_forms)
+            {
+                // Given
+                var problem = GemmProblem.Create(ta, tb, m, n, k, alpha: 1, beta: 0.5f, seed: m + n);
+                float[] alone = problem.Run(new ManagedGemm(1));
+                foreach (int maxThreads in new[] { 2, 3, 5, 16 })
+                {
+                    // When
+                    float[] shared = problem.Run(new ManagedGemm(maxThreads));
+
+                    // Then
+                    Assert.True(alone.AsSpan().SequenceEqual(shared), $"{(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')} {m}×{n}×{k}: {maxThreads} threads differ from one.");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Should_detect_a_result_with_one_product_term_of_the_wrong_sign()
     {
         // Given: a correct result, then the same with the largest term a·b of one element

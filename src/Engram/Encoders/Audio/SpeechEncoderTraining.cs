@@ -34,6 +34,21 @@ public static class SpeechEncoderTraining
             }
         }
 
+        using (var fingerprint = new TrainingFingerprint())
+        {
+            foreach (IReadOnlyList<float[]> recordings in features)
+            {
+                fingerprint.Add(recordings.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                foreach (float[] recording in recordings)
+                {
+                    fingerprint.Add(recording);
+                }
+            }
+
+            options = options.WithSetting("data", fingerprint.Add(textCodes.Span).Finish())
+                .WithSetting("temperature", temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return Trainer.Run(encoder, features.Count, (indices, step) =>
         {
             var batch = new NdArray<float>(indices.Length, length);

@@ -18,6 +18,11 @@ public static class ImageCodecTraining
         ImageCodecs.CheckImages(codec, images);
         ImageShape shape = codec.Shape;
         int length = shape.Length;
+        using (var fingerprint = new TrainingFingerprint())
+        {
+            options = options.WithSetting("data", fingerprint.Add(images.Span).Finish());
+        }
+
         return Trainer.Run(codec, images.RowCount, (indices, step) =>
         {
             var batch = new float[indices.Length * length];

@@ -33,6 +33,17 @@ public static class TextEncoderTraining
             }
         }
 
+        using (var fingerprint = new TrainingFingerprint())
+        {
+            foreach (IReadOnlyList<string> wordings in captions)
+            {
+                fingerprint.Add(string.Join('\n', wordings.Select(w => w.Replace("\n", " ", StringComparison.Ordinal))));
+            }
+
+            options = options.WithSetting("data", fingerprint.Add(imageCodes.Span).Finish())
+                .WithSetting("temperature", temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return Trainer.Run(encoder, captions.Count, (indices, step) =>
         {
             var chosen = new string[indices.Length];

@@ -54,6 +54,18 @@ public sealed record TrainerOptions
     /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
     public bool Resume { get; init; } = true;
 
+    /// <summary>
+    /// Everything else that decides the weights, by name (the model and its configuration, a fingerprint of
+    /// the data, the choices of the command that trains it): a checkpoint records these with the loop's own
+    /// settings and is resumed only by a run whose settings are all the same. The domain's training functions
+    /// add the data's fingerprint (<see cref="TrainingFingerprint"/>); callers add the rest.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>A copy with <paramref name="name"/> set to <paramref name="value"/> in <see cref="Settings"/>.</summary>
+    public TrainerOptions WithSetting(string name, string value) =>
+        this with { Settings = new Dictionary<string, string>(Settings, StringComparer.Ordinal) { [name] = value } };
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, nameof(Epochs));
@@ -85,6 +97,9 @@ public static class Trainer
 {
     private const string PositionKey = "engram.training_position";
 
+    // Backends round differently, so a run resumed on another ends on other weights.
+    private const string GemmBackendSetting = "GEMM backend";
+
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="itemCount"/> items; <paramref name="loss"/>
     /// builds the graph for a batch of item indices.
@@ -112,9 +127,10 @@ public static class Trainer
 
         long globalStep = 0;
         var epochs = new List<EpochSummary>();
+        SortedDictionary<string, string> settings = Settings(model, itemCount, batch, options);
         if (options.Resume && options.CheckpointPath is { } checkpoint && File.Exists(checkpoint))
         {
-            globalStep = LoadCheckpoint(checkpoint, model, optimizer, itemCount, batch, options.Seed, epochs);
+            globalStep = LoadCheckpoint(checkpoint, model, optimizer, settings, epochs);
         }
 
         long resumedAt = globalStep;
@@ -176,7 +192,7 @@ public static class Trainer
 
                 if (options.CheckpointPath is { } path && (epochEnd || globalStep % options.CheckpointEvery == 0))
                 {
-                    SaveCheckpoint(path, model, optimizer, globalStep, itemCount, batch, options.Seed, epochs);
+                    SaveCheckpoint(path, model, optimizer, globalStep, settings, epochs);
                 }
             }
         }
@@ -193,16 +209,47 @@ public static class Trainer
         return z ^ (z >> 31);
     }
 
-    private static void SaveCheckpoint(string path, Module model, AdamW optimizer, long globalStep, int items, int batch, ulong seed, List<EpochSummary> epochs)
+    /// <summary>
+    /// Every setting that decides the weights: the loop's (epochs, effective batch, the AdamW schedule,
+    /// clipping, seed), the item count, the GEMM backend (another rounds differently), the model's initial
+    /// weights (its architecture, configuration and initialisation in one hash) and the caller's.
+    /// </summary>
+    private static SortedDictionary<string, string> Settings(Module model, int itemCount, int batch, TrainerOptions options)
+    {
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["epochs"] = Invariant(options.Epochs),
+            ["batch size"] = Invariant(batch),
+            ["learning rate"] = Invariant(options.LearningRate),
+            ["warm-up steps"] = Invariant(options.WarmupSteps),
+            ["weight decay"] = Invariant(options.WeightDecay),
+            ["gradient clip"] = Invariant(options.ClipNorm),
+            ["seed"] = Invariant(options.Seed),
+            ["items"] = Invariant(itemCount),
+            [GemmBackendSetting] = Tensors.Gemm.Default.Name,
+            ["initial weights"] = ModelWeights.ParameterHash(model),
+        };
+        foreach (var (name, value) in options.Settings)
+        {
+            settings[name] = value;
+        }
+
+        return settings;
+    }
+
+    private static string Invariant<T>(T value)
+        where T : IFormattable => value.ToString(value is double ? "R" : null, CultureInfo.InvariantCulture);
+
+    private static void SaveCheckpoint(string path, Module model, AdamW optimizer, long globalStep, SortedDictionary<string, string> settings, List<EpochSummary> epochs)
     {
         var position = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [PositionKey] = JsonSerializer.Serialize(new Position(globalStep, items, batch, seed.ToString(CultureInfo.InvariantCulture), epochs)),
+            [PositionKey] = JsonSerializer.Serialize(new Position(globalStep, settings, epochs)),
         };
         ModelWeights.Save(path, model, position, optimizer.ExportState());
     }
 
-    private static long LoadCheckpoint(string path, Module model, AdamW optimizer, int items, int batch, ulong seed, List<EpochSummary> epochs)
+    private static long LoadCheckpoint(string path, Module model, AdamW optimizer, SortedDictionary<string, string> settings, List<EpochSummary> epochs)
     {
         var (arrays, metadata) = ModelWeights.Read(path);
         if (!metadata.TryGetValue(PositionKey, out string? json) || JsonSerializer.Deserialize<Position>(json) is not { } position)
@@ -210,12 +257,23 @@ public static class Trainer
             throw new InvalidDataException($"{path} is not a training checkpoint (no '{PositionKey}' metadata); delete it or pass another --checkpoint.");
         }
 
-        string expected = seed.ToString(CultureInfo.InvariantCulture);
-        if (position.Items != items || position.Batch != batch || position.Seed != expected)
+        if (position.Settings is null)
         {
             throw new InvalidOperationException(
-                $"{path} was written by a run with {position.Items} items, batch {position.Batch} and seed {position.Seed}; " +
-                $"this run has {items} items, batch {batch} and seed {expected}. Resume with the same settings, or delete the checkpoint to start afresh.");
+                $"{path} was written by an earlier version of engram that did not record its settings, so resuming it could mix two runs. " +
+                "Start over with --fresh (or delete the checkpoint).");
+        }
+
+        string[] differences = settings.Keys.Union(position.Settings.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(name => (name, old: position.Settings.GetValueOrDefault(name), now: settings.GetValueOrDefault(name)))
+            .Where(s => s.old != s.now)
+            .Select(s => $"{s.name} {Shown(s.old)} → {Shown(s.now)}{(s.name == GemmBackendSetting && s.old is { } old ? $", ENGRAM_GEMM={old} selects the old one" : "")}")
+            .ToArray();
+        if (differences.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"{path} is the checkpoint of a run with other settings ({string.Join("; ", differences)}), and resuming it would not give this run's weights. " +
+                "Start over with --fresh (or delete the checkpoint), or give the checkpoint's settings to resume it.");
         }
 
         model.LoadStateDict(arrays.Where(p => !p.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), path);
@@ -224,6 +282,10 @@ public static class Trainer
         return position.GlobalStep;
     }
 
-    /// <summary>Where a checkpoint stands, and the epochs finished before it (so a resumed run reports them all).</summary>
-    private sealed record Position(long GlobalStep, int Items, int Batch, string Seed, IReadOnlyList<EpochSummary>? Epochs);
+    // Hashes are long: the first 12 hex digits tell two apart.
+    private static string Shown(string? value) => value is null ? "(not set)"
+        : value.Length == 64 && value.All(char.IsAsciiHexDigitLower) ? value[..12] + "…" : value;
+
+    /// <summary>Where a checkpoint stands, the settings of its run, and the epochs finished before it (so a resumed run reports them all).</summary>
+    private sealed record Position(long GlobalStep, IReadOnlyDictionary<string, string>? Settings, IReadOnlyList<EpochSummary>? Epochs);
 }
