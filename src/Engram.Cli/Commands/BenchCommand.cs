@@ -26,18 +26,19 @@ internal static class BenchCommand
             DefaultValueFactory = _ => 2048,
         }.Between(1, 65_536);
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "gemm",
             "Single-precision GEMM rate of the managed kernels and of OpenBLAS (when libopenblas.so.0 loads) on the same product, " +
             "in one run, and their ratio; the processor core OpenBLAS detected (OPENBLAS_CORETYPE overrides it), and which backend " +
             "the default is and why (ENGRAM_GEMM, or a short measurement on first use, cached).\n\nExample:\n  engram bench gemm --size 2048 --json gemm.json")
         {
-            size, json,
+            size, json, force,
         };
         command.SetAction(parse =>
         {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             int n = parse.GetValue(size);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n, "--size");
             GemmMeasurement managed = GemmBenchmark.Measure(Gemm.Managed, n);
             GemmMeasurement? openBlas = Gemm.OpenBlas is { } blas ? GemmBenchmark.Measure(blas, n) : null;
             double? ratio = openBlas is null ? null : managed.Gflops / openBlas.Gflops;
@@ -61,9 +62,9 @@ internal static class BenchCommand
             GemmChoice choice = Gemm.DefaultChoice;
             context.Console.MarkupLine(Markup.Escape($"Default backend: {choice.Describe()}."));
 
-            if (parse.GetValue(json) is string path)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(path, new
+                jsonTarget.Write(new
                 {
                     managed_gflops = managed.Gflops,
                     openblas_gflops = openBlas?.Gflops,
@@ -94,23 +95,21 @@ internal static class BenchCommand
         var gemmSize = new Option<int>("--gemm-size") { Description = "Size of the square GEMM whose rate the step is compared with.", DefaultValueFactory = _ => 2048 }.Between(1, 65_536);
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "recall",
             "Time one recall step (Q×K·K×N, softmax, Q×N·N×K: 4·Q·N·K flops) over a random bank, and compare its rate with the " +
             "same backend's GEMM rate (size³, 2048 by default) measured in the same run.\n\nExample:\n  engram bench recall --n 60000 --dim 784 --queries 1000 --json recall.json")
         {
-            n, dim, queries, gemmSize, backend, json,
+            n, dim, queries, gemmSize, backend, json, force,
         };
         command.SetAction(parse =>
         {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
             int patterns = parse.GetValue(n), k = parse.GetValue(dim), q = parse.GetValue(queries);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(patterns, "--n");
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k, "--dim");
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(q, "--queries");
             RecallBenchmarkResult step = RecallBenchmark.Run(patterns, k, q, gemm);
             int size = parse.GetValue(gemmSize);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size, "--gemm-size");
             GemmMeasurement rate = GemmBenchmark.Measure(gemm, size);
             double ratio = step.StepGflops / rate.Gflops;
 
@@ -121,9 +120,9 @@ internal static class BenchCommand
                 F(step.StepGflops, "F1"), F(rate.Gflops, "F1"), F(ratio, "F3"));
             context.Console.Write(table);
 
-            if (parse.GetValue(json) is string path)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(path, new
+                jsonTarget.Write(new
                 {
                     step_seconds = step.StepSeconds,
                     step_gflops = step.StepGflops,
@@ -146,15 +145,17 @@ internal static class BenchCommand
     {
         var folder = new Option<string?>("--folder") { Description = "Folder of PNG files (default: the emoji images, npm package or data/emoji).", HelpName = "DIR" };
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "png",
             "Decode every PNG in a folder and compare the time with .NET's ZLibStream inflating the same IDAT bytes (the floor), " +
             "in one run.\n\nExample:\n  engram bench png --json png.json")
         {
-            folder, json,
+            folder, json, force,
         };
         command.SetAction(parse =>
         {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             string dir = parse.GetValue(folder) ?? DefaultPngFolder();
             string[] files = Directory.Exists(dir)
                 ? Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray()
@@ -165,9 +166,9 @@ internal static class BenchCommand
             table.AddRow(F(r.Files, "D"), r.Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture), F(r.DecodeSeconds, "F4"), F(r.InflateSeconds, "F4"), F(r.Ratio, "F2"));
             context.Console.MarkupLine($"PNG decoding of {Markup.Escape(dir)} against ZLibStream inflating the same IDAT bytes");
             context.Console.Write(table);
-            if (parse.GetValue(json) is string path)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(path, new
+                jsonTarget.Write(new
                 {
                     files = r.Files,
                     pixels = r.Pixels,
@@ -198,19 +199,20 @@ internal static class BenchCommand
         };
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "conv",
             "Time forward+backward of a float 2-D convolution (im2col and three GEMMs: 3·2·O·C·k²·N·outH·outW flops) and the same " +
             "three GEMMs alone on the same backend, in one run, and report conv rate / GEMM rate per layer.\n\nExamples:\n" +
             "  engram bench conv\n  engram bench conv --batch 64 --layer 16,32,28,28,4,2,1 --backend managed --json conv.json")
         {
-            batch, layers, backend, json,
+            batch, layers, backend, json, force,
         };
         command.SetAction(parse =>
         {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
             int n = parse.GetValue(batch);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n, "--batch");
             string[] specs = parse.GetValue(layers) is { Length: > 0 } given ? given : s_codecLayers;
             ConvLayerShape[] shapes = specs.Select(spec => ParseLayer(spec, n)).ToArray();
             ConvBenchmarkResult[] results = shapes.Select(shape => ConvBenchmark.Run(shape, gemm)).ToArray();
@@ -230,9 +232,9 @@ internal static class BenchCommand
             context.Console.Write(table);
             context.Console.MarkupLine($"conv / GEMM over all layers (GEMM time / conv time) = [bold]{F(overall, "F3")}[/]");
 
-            if (parse.GetValue(json) is string path)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(path, new
+                jsonTarget.Write(new
                 {
                     backend = gemm.Name,
                     batch = n,

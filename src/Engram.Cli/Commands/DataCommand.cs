@@ -19,15 +19,17 @@ internal static class DataCommand
     private static Command CreateInfo(CliContext context)
     {
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "info",
             "Which datasets are available and where: the shipped subsets in data/, Debian's Fashion-MNIST, the npm emoji package, espeak-ng.\n\n" +
             "Example:\n  engram data info --json data.json")
         {
-            json,
+            json, force,
         };
         command.SetAction(parse =>
         {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             IReadOnlyList<DatasetAvailability> all = DatasetCatalog.Describe();
             var table = new Table().Border(TableBorder.Rounded).AddColumn("dataset").AddColumn("available").AddColumn("source")
                 .AddColumn("items").AddColumn("location").AddColumn("note");
@@ -40,9 +42,9 @@ internal static class DataCommand
             }
 
             context.Console.Write(table);
-            if (parse.GetValue(json) is string path)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(path, new { datasets = all }, context.Output);
+                jsonTarget.Write(new { datasets = all }, context.Output);
             }
 
             return 0;
@@ -54,16 +56,18 @@ internal static class DataCommand
     {
         var target = new Argument<string>("PATH") { Description = "A file, or a folder to check recursively." };
         Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "check",
             "Decode every PNG, WAV, IDX and safetensors file under PATH and list those that fail, with the reason. " +
             "Exit code 0 when every file decodes, 1 when any fails.\n\n" +
             "Examples:\n  engram data check ~/my-images\n  engram data check data --json check.json")
         {
-            target, json,
+            target, json, force,
         };
         command.SetAction(parse =>
         {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             string path = parse.GetValue(target)!;
             string[] files = DataCheck.FilesUnder(path);
             DataCheckReport report = Progress.Run(context, $"Checking {path}", files.Length, (progress, ct) => DataCheck.Run(files, progress, ct));
@@ -83,9 +87,9 @@ internal static class DataCommand
                 context.Console.Write(table);
             }
 
-            if (parse.GetValue(json) is string jsonPath)
+            if (jsonTarget is not null)
             {
-                JsonOutput.Write(jsonPath, new
+                jsonTarget.Write(new
                 {
                     files = report.Files,
                     decoded = report.Decoded,
