@@ -64,9 +64,11 @@ internal static class GemmSelection
 
     private const int Repeats = 7;
 
-    // A square product (recall, linear layers) and a convolution's wide one (im2col: 64 filters over
-    // 4096 columns of a 32-channel 3×3 window), each some 0.1–0.3 GFLOP: milliseconds per product.
-    private static readonly (int M, int N, int K)[] s_trials = [(384, 384, 384), (64, 4096, 288)];
+    // A square product (linear layers), a convolution's wide one (im2col: 64 filters over 4096 columns of a
+    // 32-channel 3×3 window), each some 0.1–0.2 GFLOP, and a larger one (a recall block: 1024 cues × 512
+    // components × 512 patterns, 0.5 GFLOP) where a kernel's throughput rather than its start-up shows:
+    // milliseconds per product. (384³ alone once chose a backend half as fast at 2048³.)
+    private static readonly (int M, int N, int K)[] s_trials = [(384, 384, 384), (64, 4096, 288), (1024, 512, 512)];
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
@@ -156,7 +158,7 @@ internal static class GemmSelection
 
     /// <summary>
     /// What the choice depends on, as text: the processor (model and instruction-set flags), the cores,
-    /// the managed kernel, the OpenBLAS library file, build, detected core and OPENBLAS_CORETYPE, every
+    /// the managed kernel, the trial's products, the OpenBLAS library file, build, detected core and OPENBLAS_CORETYPE, every
     /// other OPENBLAS_* variable, the thread and instruction-set settings of the environment, and Engram's version.
     /// </summary>
     public static string MachineKey(OpenBlasInfo? openBlas)
@@ -165,6 +167,7 @@ internal static class GemmSelection
         key.Append("cpu=").AppendLine(CpuDescription());
         key.Append("cores=").AppendLine(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
         key.Append("managed=").AppendLine(GemmKernels.Best.Name);
+        key.Append("trial=").AppendLine(string.Join(' ', s_trials.Select(t => $"{t.M}x{t.N}x{t.K}")));
         key.Append("openblas=").AppendLine(openBlas is null ? "none" : $"{openBlas.LibraryFile} | {openBlas.Config} | {openBlas.CoreName} | OPENBLAS_CORETYPE={openBlas.RequestedCoreType}");
         // Every OPENBLAS_* setting (thread count, cache sizes such as OPENBLAS_L2_SIZE) but the core type,
         // which the library itself sets once loaded and which is recorded above as it was asked for.
