@@ -120,12 +120,16 @@ public static class PngDecoder
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (maxSide is < 1)
+        {
+            throw new ArgumentException($"The longest side must be at least 1 pixel; got {maxSide}.");
+        }
+
         if (maxSide is not int side || Math.Max(width, height) <= side)
         {
             return (width, height);
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(side, "PngDecodeOptions.MaxSide");
         int longer = Math.Max(width, height), shorter = Math.Min(width, height);
         int scaled = (int)Math.Max(1, Math.Round((double)shorter * side / longer, MidpointRounding.AwayFromZero));
         return width >= height ? (side, scaled) : (scaled, side);

@@ -28,7 +28,11 @@ public sealed record PngDecodeOptions
     /// (8192 × 4096, or any image up to 5792 × 5792), half of what the <see cref="MaxPixels"/> cap alone allowed,
     /// so a small file cannot take a process to gigabytes. Raise it, or set <see cref="MaxSide"/>, for more.
     /// </summary>
-    public long MaxDecodedBytes { get; init; } = 512L << 20;
+    public long MaxDecodedBytes
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentException($"PngDecodeOptions.MaxDecodedBytes must be at least 1 byte; got {value}.");
+    } = 512L << 20;
 
     /// <summary>
     /// When set, an image whose longer side is over this many pixels is shrunk while it is decoded (area
@@ -38,7 +42,11 @@ public sealed record PngDecodeOptions
     /// full size first (its passes scatter over the whole image), within <see cref="MaxDecodedBytes"/>, then
     /// resized. Null (the default) decodes at full size.
     /// </summary>
-    public int? MaxSide { get; init; }
+    public int? MaxSide
+    {
+        get;
+        init => field = value is null or > 0 ? value : throw new ArgumentException($"PngDecodeOptions.MaxSide must be at least 1 pixel (or null for full size); got {value}.");
+    }
 }
 
 /// <summary>

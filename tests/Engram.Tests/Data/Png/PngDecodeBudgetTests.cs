@@ -117,6 +117,10 @@ public sealed class PngDecodeBudgetTests
         Assert.Equal((320, 240), PngDecoder.OutputSize(640, 480, 320));
         Assert.Equal((1, 100), PngDecoder.OutputSize(3, 1000, 100));
         Assert.Equal((67, 100), PngDecoder.OutputSize(2000, 3000, 100));
+        Assert.Equal("PngDecodeOptions.MaxSide must be at least 1 pixel (or null for full size); got 0.",
+            Assert.Throws<ArgumentException>(() => new PngDecodeOptions { MaxSide = 0 }).Message);
+        Assert.Equal("PngDecodeOptions.MaxDecodedBytes must be at least 1 byte; got -1.",
+            Assert.Throws<ArgumentException>(() => new PngDecodeOptions { MaxDecodedBytes = -1 }).Message);
     }
 
     internal static byte[] Bomb() => s_bomb.Value;
