@@ -100,7 +100,7 @@ public static class IdxFile
         return new IdxData(path, type, dims, Tensor.FromArray(values, items, (int)itemLength));
     }
 
-    /// <summary>The values in one item (the product of the dimensions after the first), refused when the items read would not fit in one array.</summary>
+    /// <summary>The values in one item (the product of the dimensions after the first), refused when the items read would not fit in one tensor.</summary>
     private static long ItemLength(int[] dims, int items, string path)
     {
         long itemLength = dims.Skip(1).Contains(0) ? 0 : 1;
@@ -109,7 +109,8 @@ public static class IdxFile
             itemLength *= dims[d];
         }
 
-        if (itemLength > Array.MaxLength || (items > 0 && itemLength > Array.MaxLength / items))
+        // The items become a tensor [items, itemLength]: each dimension, and their product, must fit in one array.
+        if (items > Array.MaxLength || itemLength > Array.MaxLength || (items > 0 && itemLength > Array.MaxLength / items))
         {
             throw new DataFormatException(path, 4,
                 $"the header declares {string.Join(" × ", dims)} values: {items} items of that size do not fit in one array ({Array.MaxLength} values at most); the header is corrupt, or read fewer items.");

@@ -127,6 +127,20 @@ public sealed class IdxFileTests : IDisposable
     }
 
     [Fact]
+    public void Should_refuse_more_items_than_an_array_holds_even_when_they_are_empty()
+    {
+        // Given Int32 items of shape [0], 2,147,483,647 of them (found by fuzz/run.sh idx at a million inputs)
+        string path = Write("empty-items.idx", Convert.FromHexString("00000c027fffffff00000000bce106ffff759abf"));
+
+        // When
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+
+        // Then
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains("2147483647 × 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_refuse_a_header_that_promises_more_values_than_the_file_holds_before_allocating_them()
     {
         // Given a 20-byte file whose header promises 100,000,000 bytes of values
