@@ -37,7 +37,8 @@ public static class PngDecoder
     public static PngImage Decode(string path, PngDecodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return Decode(ReadFile(path), path, options);
+        options ??= new PngDecodeOptions();
+        return Decode(ReadFile(path, options), path, options);
     }
 
     public static PngImage Decode(ReadOnlySpan<byte> bytes, string sourceName, PngDecodeOptions? options = null)
@@ -108,7 +109,8 @@ public static class PngDecoder
     public static IReadOnlyDictionary<string, string> ReadText(string path, PngDecodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return ReadChunks(ReadFile(path), path, options ?? new PngDecodeOptions()).Text;
+        options ??= new PngDecodeOptions();
+        return ReadChunks(ReadFile(path, options), path, options).Text;
     }
 
     /// <summary>
@@ -157,7 +159,8 @@ public static class PngDecoder
         return idat.ToArray();
     }
 
-    private static byte[] ReadFile(string path)
+    /// <summary>The file's bytes, refused unread when it alone is more than a decode may allocate (its image data is copied once more to be inflated).</summary>
+    private static byte[] ReadFile(string path, PngDecodeOptions options)
     {
         if (!File.Exists(path))
         {
@@ -168,6 +171,12 @@ public static class PngDecoder
         if (length > int.MaxValue)
         {
             throw new DataFormatException(path, null, $"the file is {length} bytes; PNG files over 2 GiB are not read.");
+        }
+
+        if (length > options.MaxDecodedBytes)
+        {
+            throw new DataFormatException(path, null,
+                $"the file is {length} bytes ({Mib(length)}), more than the {options.MaxDecodedBytes} ({Mib(options.MaxDecodedBytes)}) one decode may use (PngDecodeOptions.MaxDecodedBytes).");
         }
 
         return File.ReadAllBytes(path);

@@ -110,6 +110,30 @@ public sealed class PngDecodeBudgetTests
     }
 
     [Fact]
+    public void Should_refuse_a_file_larger_than_the_budget_before_reading_it()
+    {
+        // Given a 2 MiB file (a valid PNG followed by padding) and a budget of 1 MiB
+        string path = Path.Combine(Path.GetTempPath(), $"engram-budget-{Environment.ProcessId}.png");
+        File.WriteAllBytes(path, [.. PngDecoderTests.Fixture("rgb8"), .. new byte[2 << 20]]);
+        try
+        {
+            // When
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<DataFormatException>(() => PngDecoder.Decode(path, new PngDecodeOptions { MaxDecodedBytes = 1 << 20 }));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // Then it is refused by its size, unread
+            Assert.Equal(path, e.FilePath);
+            Assert.Contains("more than the 1048576 (1.0 MiB) one decode may use", e.Message, StringComparison.Ordinal);
+            Assert.True(allocated < 64 << 10, $"allocated {allocated} bytes");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Should_give_the_shrunk_size_keeping_the_aspect_ratio()
     {
         Assert.Equal((640, 480), PngDecoder.OutputSize(640, 480, null));
