@@ -87,7 +87,11 @@ public static class DataCheck
         return new DataCheckReport(checkedFiles, decoded, skipped, failed);
     }
 
-    /// <summary>Decodes a file of the given kind; returns null on success, else what went wrong.</summary>
+    /// <summary>
+    /// Decodes a file of the given kind with the decoders' default limits (a PNG at full size, within
+    /// <see cref="PngDecodeOptions.MaxDecodedBytes"/>); returns null on success, else what went wrong,
+    /// starting with the file's path. No failure escapes, so one bad file never stops a check.
+    /// </summary>
     public static string? TryDecode(string path, DataFileKind kind)
     {
         try
@@ -123,9 +127,11 @@ public static class DataCheck
         {
             return e.Message;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or OutOfMemoryException)
+#pragma warning disable CA1031 // One unreadable file must not stop the check of the others: any failure is reported with its file.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
         {
-            return $"{path}: {e.Message}";
+            return e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
         }
     }
 }

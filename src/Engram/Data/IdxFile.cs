@@ -27,7 +27,8 @@ public static class IdxFile
         }
 
         using Stream file = File.OpenRead(path);
-        using Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        bool gzip = IsGzip(file);
+        using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         var reader = new CountingReader(stream, path);
 
         Span<byte> magic = stackalloc byte[4];
@@ -68,26 +69,28 @@ public static class IdxFile
             dims[d] = (int)value;
         }
 
-        long itemLength = 1;
-        for (int d = 1; d < rank; d++)
-        {
-            itemLength *= dims[d];
-        }
-
-        int items = Math.Min(dims[0], maxItems);
-        if (itemLength * items > Array.MaxLength)
-        {
-            throw new DataFormatException(path, null, $"{items} items of {itemLength} values do not fit in one array; read fewer items.");
-        }
-
         int size = ElementSize(type);
-        var values = new float[items * itemLength];
-        var buffer = new byte[checked((int)Math.Min(itemLength * size * 64, 1 << 20))];
-        long total = values.LongLength;
+        int items = Math.Min(dims[0], maxItems);
+        long itemLength = ItemLength(dims, items, path);
+        long total = items * itemLength;
+        if (!gzip && total * size > file.Length - reader.Position)
+        {
+            throw new DataFormatException(path, file.Length,
+                $"the file ends early: the header promises {items} items of {itemLength} {type} values ({total * size} bytes), but the file holds {file.Length - reader.Position} bytes of values (it is truncated or its header is wrong).");
+        }
+
+        // A gzipped file's length says nothing of what it inflates to: the array grows with the data actually read.
+        var values = new float[Math.Min(total, 1 << 20)];
+        var buffer = new byte[(int)Math.Min(Math.Max(1, itemLength) * size * 64, 1 << 20)];
         long done = 0;
         while (done < total)
         {
-            int count = (int)Math.Min(buffer.Length / size, total - done);
+            if (done == values.Length)
+            {
+                Array.Resize(ref values, (int)Math.Min(total, 2L * values.Length));
+            }
+
+            int count = (int)Math.Min(buffer.Length / size, values.Length - done);
             reader.ReadExactly(buffer.AsSpan(0, count * size),
                 $"values {done}…{done + count - 1} of {total} (the header promises {dims[0]} items of {itemLength})");
             Decode(type, buffer.AsSpan(0, count * size), values.AsSpan((int)done, count), scale);
@@ -95,6 +98,25 @@ public static class IdxFile
         }
 
         return new IdxData(path, type, dims, Tensor.FromArray(values, items, (int)itemLength));
+    }
+
+    /// <summary>The values in one item (the product of the dimensions after the first), refused when the items read would not fit in one tensor.</summary>
+    private static long ItemLength(int[] dims, int items, string path)
+    {
+        long itemLength = dims.Skip(1).Contains(0) ? 0 : 1;
+        for (int d = 1; d < dims.Length && itemLength > 0 && itemLength <= Array.MaxLength; d++)
+        {
+            itemLength *= dims[d];
+        }
+
+        // The items become a tensor [items, itemLength]: each dimension, and their product, must fit in one array.
+        if (items > Array.MaxLength || itemLength > Array.MaxLength || (items > 0 && itemLength > Array.MaxLength / items))
+        {
+            throw new DataFormatException(path, 4,
+                $"the header declares {string.Join(" × ", dims)} values: {items} items of that size do not fit in one array ({Array.MaxLength} values at most); the header is corrupt, or read fewer items.");
+        }
+
+        return itemLength;
     }
 
     private static bool IsGzip(Stream file)

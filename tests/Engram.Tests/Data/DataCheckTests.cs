@@ -34,6 +34,28 @@ public sealed class DataCheckTests : IDisposable
         Assert.Equal(DataFileKind.Png, report.Failed[1].Kind);
     }
 
+    [Fact]
+    public void Should_go_on_to_the_next_file_after_a_header_with_a_string_shape_and_name_the_bad_file()
+    {
+        // Given a safetensors file whose shape is a string, sorted before a good PNG
+        byte[] json = System.Text.Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":\"2\",\"data_offsets\":[0,8]}}");
+        byte[] bad = [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[8]];
+        File.WriteAllBytes(Path.Combine(_folder, "a-bad.safetensors"), bad);
+        byte[] shape = System.Text.Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[\"2\"],\"data_offsets\":[0,8]}}");
+        File.WriteAllBytes(Path.Combine(_folder, "b-bad.safetensors"), [.. BitConverter.GetBytes((ulong)shape.Length), .. shape, .. new byte[8]]);
+        File.WriteAllBytes(Path.Combine(_folder, "c-bad.idx"), Convert.FromHexString("00000b032000ea607200003d0000001c"));
+        PngEncoder.Save(Path.Combine(_folder, "d-good.png"), new Image(3, 2, PixelLayout.Rgb), null);
+
+        // When
+        DataCheckReport report = DataCheck.Run(_folder);
+
+        // Then every file was looked at, the good one decoded and each failure names its file
+        Assert.Equal(4, report.Files);
+        Assert.Equal(1, report.Decoded);
+        Assert.Equal(["a-bad.safetensors", "b-bad.safetensors", "c-bad.idx"], report.Failed.Select(f => Path.GetFileName(f.File)));
+        Assert.All(report.Failed, f => Assert.StartsWith(f.File + ":", f.Error, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("a.PNG", DataFileKind.Png)]
     [InlineData("x/voice.wav", DataFileKind.Wav)]

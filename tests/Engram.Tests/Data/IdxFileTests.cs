@@ -111,6 +111,51 @@ public sealed class IdxFileTests : IDisposable
         Assert.Equal(9f, labels.Items[0, 0]);
     }
 
+    [Fact]
+    public void Should_refuse_a_header_whose_item_count_overflows_naming_the_file()
+    {
+        // Given the 16-byte header that crashed the reader with an OverflowException: Int16, three
+        // dimensions 536,930,912 × 1,912,602,685 × 28, whose product overflows a 64-bit integer
+        string path = Write("overflow.idx", Convert.FromHexString("00000b032000ea607200003d0000001c"));
+
+        // When
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+
+        // Then the error names the file and says what the header claims
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains("536930912 × 1912602685 × 28", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_refuse_more_items_than_an_array_holds_even_when_they_are_empty()
+    {
+        // Given Int32 items of shape [0], 2,147,483,647 of them (found by fuzz/run.sh idx at a million inputs)
+        string path = Write("empty-items.idx", Convert.FromHexString("00000c027fffffff00000000bce106ffff759abf"));
+
+        // When
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+
+        // Then
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains("2147483647 × 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_refuse_a_header_that_promises_more_values_than_the_file_holds_before_allocating_them()
+    {
+        // Given a 20-byte file whose header promises 100,000,000 bytes of values
+        string path = Write("claims.idx", [.. Header(0x08, 10_000, 100, 100), 1, 2, 3, 4]);
+
+        // When
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Then it says so without allocating the 400 MB of floats
+        Assert.Contains("the file holds 4 bytes of values", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
+    }
+
     private string Write(string name, byte[] bytes)
     {
         string path = Path.Combine(_folder, name);

@@ -6,8 +6,17 @@ namespace Engram.Data.Datasets;
 public static class DatasetImages
 {
     /// <summary>
+    /// How large an item's image is decoded for a size×size encoder: a longer side of 4 × size. Prepare's area
+    /// resize then shrinks it by 4 or more, so the two averagings differ from one of the full-size image by
+    /// float rounding and edge weights only; an image already that small is decoded whole and is unchanged.
+    /// </summary>
+    public const int DecodeSideFactor = 8;
+
+    /// <summary>
     /// Every item's image through <see cref="ImageOps.Prepare"/> (size×size, grey or RGB) as rows
-    /// [N, size·size·channels], in the dataset's order, decoded in parallel.
+    /// [N, size·size·channels], in the dataset's order, decoded in parallel. Images are asked for at
+    /// <see cref="DecodeSideFactor"/> × size at most (<see cref="DatasetItem.ImageAtMost"/>), so a folder of large
+    /// photographs costs the memory of small images.
     /// </summary>
     public static Tensor Load(IReadOnlyList<DatasetItem> items, int size, bool grey, IProgress<int>? progress = null)
     {
@@ -18,7 +27,7 @@ public static class DatasetImages
         int done = 0;
         Parallel.For(0, items.Count, i =>
         {
-            float[] pixels = ImageOps.Prepare(items[i].Image, size, grey);
+            float[] pixels = ImageOps.Prepare(items[i].ImageAtMost(DecodeSideFactor * size), size, grey);
             pixels.CopyTo(data.AsSpan(i * length, length));
             int finished = Interlocked.Increment(ref done);
             if (finished % 256 == 0 || finished == items.Count)

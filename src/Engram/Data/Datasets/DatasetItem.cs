@@ -10,15 +10,29 @@ namespace Engram.Data.Datasets;
 public sealed class DatasetItem
 {
     private readonly Lazy<Image> _image;
+    private readonly Func<int, Image>? _imageAtMost;
     private readonly Lazy<AudioClip>? _audio;
 
-    public DatasetItem(string id, Func<Image> image, IReadOnlyList<string> captions, Func<AudioClip>? audio = null, int? label = null, string? labelName = null)
+    /// <param name="id">A stable identifier within the dataset.</param>
+    /// <param name="image">Decodes the image at full size (called once, on first use).</param>
+    /// <param name="captions">Captions, most descriptive first.</param>
+    /// <param name="audio">Decodes the audio, when the item has some.</param>
+    /// <param name="label">A class index.</param>
+    /// <param name="labelName">The class name.</param>
+    /// <param name="imageAtMost">
+    /// Decodes the image shrunk while decoding so that its longer side is at most the given number of pixels
+    /// (see <see cref="ImageAtMost"/>); null when the source cannot, and <see cref="Image"/> serves.
+    /// </param>
+    public DatasetItem(
+        string id, Func<Image> image, IReadOnlyList<string> captions, Func<AudioClip>? audio = null, int? label = null, string? labelName = null,
+        Func<int, Image>? imageAtMost = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(captions);
         Id = id;
         _image = new Lazy<Image>(image);
+        _imageAtMost = imageAtMost;
         _audio = audio is null ? null : new Lazy<AudioClip>(audio);
         Captions = captions;
         Label = label;
@@ -30,6 +44,17 @@ public sealed class DatasetItem
 
     /// <summary>The image, decoded on first use.</summary>
     public Image Image => _image.Value;
+
+    /// <summary>
+    /// The image for a caller that wants it small: decoded (each call, not kept) with its longer side at most
+    /// <paramref name="maxSide"/> when the item's source can shrink while decoding (a folder's PNGs: memory is then
+    /// that of the small image, not of the full-size one), else <see cref="Image"/> as it is.
+    /// </summary>
+    public Image ImageAtMost(int maxSide)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSide);
+        return _imageAtMost is null ? _image.Value : _imageAtMost(maxSide);
+    }
 
     /// <summary>Captions, most descriptive first; may be empty.</summary>
     public IReadOnlyList<string> Captions { get; }
@@ -50,5 +75,5 @@ public sealed class DatasetItem
     public string? LabelName { get; }
 
     /// <summary>This item with audio attached (used to add speech to any dataset).</summary>
-    public DatasetItem WithAudio(Func<AudioClip> audio) => new(Id, () => _image.Value, Captions, audio, Label, LabelName);
+    public DatasetItem WithAudio(Func<AudioClip> audio) => new(Id, () => _image.Value, Captions, audio, Label, LabelName, _imageAtMost);
 }

@@ -43,23 +43,13 @@ public static class FolderDataset
             string id = relative[..^4];
             string? wav = FindAudio(png);
             Func<AudioClip>? audio = wav is null ? null : () => WavFile.Read(wav);
-            IReadOnlyList<string> captions;
-            Func<Image> image;
-            if (table is not null)
-            {
-                captions = table.TryGetValue(relative, out List<string>? c) || table.TryGetValue(Path.GetFileName(relative), out c) ? c : [];
-                image = () => PngDecoder.Decode(png).Image;
-            }
-            else
-            {
-                // The captions live in the PNG itself: decode it now and keep the pixels.
-                PngImage decoded = PngDecoder.Decode(png);
-                captions = TextCaptions(decoded);
-                Image pixels = decoded.Image;
-                image = () => pixels;
-            }
-
-            items.Add(new DatasetItem(id, image, captions, audio));
+            // Captions from the table, else from the PNG's own text chunks (read without decoding its image).
+            IReadOnlyList<string> captions = table is not null
+                ? table.TryGetValue(relative, out List<string>? c) || table.TryGetValue(Path.GetFileName(relative), out c) ? c : []
+                : TextCaptions(PngDecoder.ReadText(png));
+            Func<Image> image = () => PngDecoder.Decode(png).Image;
+            Func<int, Image> imageAtMost = side => PngDecoder.Decode(png, new PngDecodeOptions { MaxSide = side }).Image;
+            items.Add(new DatasetItem(id, image, captions, audio, imageAtMost: imageAtMost));
         }
 
         return new ListDataset(Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)), "folder", root, items);
@@ -69,10 +59,17 @@ public static class FolderDataset
     public static IReadOnlyList<string> TextCaptions(PngImage png)
     {
         ArgumentNullException.ThrowIfNull(png);
+        return TextCaptions(png.Text);
+    }
+
+    /// <summary>Title, then Description, from a PNG's text chunks by keyword (empty values skipped).</summary>
+    public static IReadOnlyList<string> TextCaptions(IReadOnlyDictionary<string, string> text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         var captions = new List<string>();
         foreach (string key in new[] { "Title", "Description" })
         {
-            if (png.Text.TryGetValue(key, out string? value) && !string.IsNullOrWhiteSpace(value))
+            if (text.TryGetValue(key, out string? value) && !string.IsNullOrWhiteSpace(value))
             {
                 captions.Add(value.Trim());
             }

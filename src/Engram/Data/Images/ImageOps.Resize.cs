@@ -37,22 +37,7 @@ public static partial class ImageOps
             wide = new float[image.Height * width * channels];
             for (int y = 0; y < image.Height; y++)
             {
-                ReadOnlySpan<float> src = source.AsSpan(y * image.Width * channels, image.Width * channels);
-                Span<float> dst = wide.AsSpan(y * width * channels, width * channels);
-                for (int x = 0; x < width; x++)
-                {
-                    Tap tap = taps[x];
-                    for (int c = 0; c < channels; c++)
-                    {
-                        float sum = 0f;
-                        for (int k = 0; k < tap.Weights.Length; k++)
-                        {
-                            sum += tap.Weights[k] * src[((tap.Start + k) * channels) + c];
-                        }
-
-                        dst[(x * channels) + c] = sum;
-                    }
-                }
+                ResizeRow(source.AsSpan(y * image.Width * channels, image.Width * channels), wide.AsSpan(y * width * channels, width * channels), taps, channels);
             }
         }
         else if (ReferenceEquals(wide, image.Pixels))
@@ -86,6 +71,133 @@ public static partial class ImageOps
         }
 
         return result;
+    }
+
+    /// <summary>One row through the horizontal taps: <paramref name="dst"/> has taps.Length pixels.</summary>
+    private static void ResizeRow(ReadOnlySpan<float> src, Span<float> dst, Tap[] taps, int channels)
+    {
+        for (int x = 0; x < taps.Length; x++)
+        {
+            Tap tap = taps[x];
+            for (int c = 0; c < channels; c++)
+            {
+                float sum = 0f;
+                for (int k = 0; k < tap.Weights.Length; k++)
+                {
+                    sum += tap.Weights[k] * src[((tap.Start + k) * channels) + c];
+                }
+
+                dst[(x * channels) + c] = sum;
+            }
+        }
+    }
+
+    private static void Premultiply(Span<float> samples, int channels)
+    {
+        int colours = channels - 1;
+        for (int i = 0; i < samples.Length; i += channels)
+        {
+            float a = samples[i + colours];
+            for (int c = 0; c < colours; c++)
+            {
+                samples[i + c] *= a;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Resize"/> fed one source row at a time, in order, with the same arithmetic in the same order
+    /// (its result is bit for bit the same): a decoder shrinks an image while it decodes it, holding one
+    /// horizontally resized row and the output, never the full-size image.
+    /// </summary>
+    internal sealed class StreamingResize
+    {
+        private readonly int _sourceWidth;
+        private readonly int _channels;
+        private readonly bool _alpha;
+        private readonly Tap[]? _columns;
+        private readonly (int Row, float Weight)[][]? _rows;
+        private readonly float[] _wide;
+        private readonly Image _result;
+        private int _next;
+
+        public StreamingResize(int sourceWidth, int sourceHeight, int width, int height, PixelLayout layout)
+        {
+            _result = new Image(width, height, layout);
+            _sourceWidth = sourceWidth;
+            _channels = _result.Channels;
+            _alpha = _result.HasAlpha;
+            _columns = width != sourceWidth ? Taps(sourceWidth, width) : null;
+            _wide = new float[width * _channels];
+            if (height != sourceHeight)
+            {
+                // For each source row, the output rows it adds to and with what weight, in output order.
+                var lists = new List<(int, float)>[sourceHeight];
+                Tap[] taps = Taps(sourceHeight, height);
+                for (int y = 0; y < height; y++)
+                {
+                    for (int k = 0; k < taps[y].Weights.Length; k++)
+                    {
+                        (lists[taps[y].Start + k] ??= []).Add((y, taps[y].Weights[k]));
+                    }
+                }
+
+                _rows = lists.Select(l => l?.ToArray() ?? []).ToArray();
+            }
+        }
+
+        /// <summary>About what the resize holds besides its output: the resized row and the taps.</summary>
+        public static long BytesNeeded(int sourceWidth, int sourceHeight, int width, int height, PixelLayout layout) =>
+            ((long)width * (int)layout * sizeof(float)) + ((long)sourceWidth * (int)layout * sizeof(float))
+            + (64L * (width + height)) + (48L * sourceHeight);
+
+        /// <summary>Adds source row <paramref name="y"/> (sourceWidth × channels samples, premultiplied here in place when there is alpha).</summary>
+        public void AddRow(int y, float[] row)
+        {
+            if (y != _next)
+            {
+                throw new InvalidOperationException($"Rows must come in order: row {_next} was expected, not {y}.");
+            }
+
+            _next++;
+            Span<float> source = row.AsSpan(0, _sourceWidth * _channels);
+            if (_alpha)
+            {
+                Premultiply(source, _channels);
+            }
+
+            if (_columns is not null)
+            {
+                ResizeRow(source, _wide, _columns, _channels);
+            }
+            else
+            {
+                source.CopyTo(_wide);
+            }
+
+            if (_rows is null)
+            {
+                _wide.CopyTo(_result.Row(y));
+                return;
+            }
+
+            foreach ((int r, float weight) in _rows[y])
+            {
+                Span<float> dst = _result.Row(r);
+                TensorPrimitives.MultiplyAdd(_wide, weight, dst, dst);
+            }
+        }
+
+        /// <summary>The resized image, once every source row has been added.</summary>
+        public Image Finish()
+        {
+            if (_alpha)
+            {
+                Unpremultiply(_result);
+            }
+
+            return _result;
+        }
     }
 
     /// <summary>The source pixels (from <see cref="Tap.Start"/>, consecutive) and weights of one output pixel.</summary>
@@ -134,16 +246,7 @@ public static partial class ImageOps
     private static float[] Premultiplied(Image image)
     {
         float[] samples = (float[])image.Pixels.Clone();
-        int colours = image.Channels - 1;
-        for (int i = 0; i < samples.Length; i += image.Channels)
-        {
-            float a = samples[i + colours];
-            for (int c = 0; c < colours; c++)
-            {
-                samples[i + c] *= a;
-            }
-        }
-
+        Premultiply(samples, image.Channels);
         return samples;
     }
 

@@ -20,6 +20,33 @@ public sealed record PngDecodeOptions
 
     /// <summary>The most bytes one decompressed zTXt/iTXt text may have.</summary>
     public int MaxTextBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// The most bytes one decode may allocate, checked before anything large is: the returned float image
+    /// (4 bytes a sample), the compressed data, two rows of the file, and for an Adam7 image that is shrunk the
+    /// full-size image and the resize's buffers. Default 512 MiB: a full-size decode of 32 Mi RGBA pixels
+    /// (8192 × 4096, or any image up to 5792 × 5792), half of what the <see cref="MaxPixels"/> cap alone allowed,
+    /// so a small file cannot take a process to gigabytes. Raise it, or set <see cref="MaxSide"/>, for more.
+    /// </summary>
+    public long MaxDecodedBytes
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentException($"PngDecodeOptions.MaxDecodedBytes must be at least 1 byte; got {value}.");
+    } = 512L << 20;
+
+    /// <summary>
+    /// When set, an image whose longer side is over this many pixels is shrunk while it is decoded (area
+    /// averaging, as <see cref="ImageOps.Resize"/> does, alpha premultiplied) so that its longer side is
+    /// MaxSide and the other keeps the aspect ratio (<see cref="PngDecoder.OutputSize"/>); memory is then two
+    /// rows of the file plus the small image, never the full-size one. An Adam7-interlaced image is decoded at
+    /// full size first (its passes scatter over the whole image), within <see cref="MaxDecodedBytes"/>, then
+    /// resized. Null (the default) decodes at full size.
+    /// </summary>
+    public int? MaxSide
+    {
+        get;
+        init => field = value is null or > 0 ? value : throw new ArgumentException($"PngDecodeOptions.MaxSide must be at least 1 pixel (or null for full size); got {value}.");
+    }
 }
 
 /// <summary>

@@ -74,7 +74,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
 
             var header = new byte[headerLength];
-            view.ReadArray(8, header, 0, header.Length);
+            if (header.Length > 0)
+            {
+                // The accessor refuses a read at its end even of no bytes: an empty header is left to the JSON check.
+                view.ReadArray(8, header, 0, header.Length);
+            }
+
             long dataStart = 8 + (long)headerLength;
             (List<SafetensorsEntry> entries, Dictionary<string, string> metadata) = ParseHeader(header, path, length - dataStart);
             var file = new SafetensorsFile(path, map, view, dataStart, entries, metadata);
@@ -149,7 +154,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (entry.ByteLength > int.MaxValue)
         {
-            throw new NotSupportedException($"tensor '{entry.Name}' in {Path} is {entry.ByteLength} bytes; tensors over 2 GiB are not read whole.");
+            throw new DataFormatException(Path, _dataStart + entry.Begin, $"tensor '{entry.Name}' is {entry.ByteLength} bytes; tensors over 2 GiB are not read whole.");
         }
 
         return new ReadOnlySpan<byte>(_base + _dataStart + entry.Begin, (int)entry.ByteLength);
@@ -181,6 +186,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
 
             var entries = new List<SafetensorsEntry>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (JsonProperty property in doc.RootElement.EnumerateObject())
             {
@@ -201,7 +207,13 @@ public sealed unsafe class SafetensorsFile : IDisposable
                     continue;
                 }
 
-                entries.Add(ParseEntry(property, path, dataLength));
+                SafetensorsEntry entry = ParseEntry(property, path, dataLength);
+                if (!names.Add(entry.Name))
+                {
+                    throw new DataFormatException(path, 8, $"tensor '{entry.Name}' appears twice in the header.");
+                }
+
+                entries.Add(entry);
             }
 
             entries.Sort((a, b) => a.Begin.CompareTo(b.Begin));
@@ -236,21 +248,29 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
         var shape = new List<long>();
         long count = 1;
+        long elements = 1;
         foreach (JsonElement d in shapeElement.EnumerateArray())
         {
-            if (!d.TryGetInt64(out long dim) || dim < 0 || dim > int.MaxValue)
+            if (!TryGetInteger(d, out long dim) || dim < 0 || dim > int.MaxValue)
             {
-                throw new DataFormatException(path, 8, $"tensor '{name}' has a shape entry {d} that is not a non-negative integer.");
+                throw new DataFormatException(path, 8, $"tensor '{name}' has a shape entry {d.GetRawText()} that is not a non-negative integer.");
             }
 
             shape.Add(dim);
             count = dim == 0 ? 0 : count > long.MaxValue / dim ? throw new DataFormatException(path, 8, $"tensor '{name}' has a shape whose size overflows.") : count * dim;
+
+            // Every partial product must fit in one array, as a tensor's shape must (zeros included).
+            elements *= dim;
+            if (elements > Array.MaxLength)
+            {
+                throw new DataFormatException(path, 8, $"tensor '{name}' has shape {shapeElement.GetRawText()}, more elements than one array holds ({Array.MaxLength}).");
+            }
         }
 
-        long[] offsets = offsetsElement.EnumerateArray().Select(o => o.TryGetInt64(out long v) ? v : -1).ToArray();
+        long[] offsets = offsetsElement.EnumerateArray().Select(o => TryGetInteger(o, out long v) ? v : -1).ToArray();
         if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
         {
-            throw new DataFormatException(path, 8, $"tensor '{name}' has data_offsets {offsetsElement} outside the {dataLength} bytes of data.");
+            throw new DataFormatException(path, 8, $"tensor '{name}' has data_offsets {offsetsElement.GetRawText()} outside the {dataLength} bytes of data (two integers, begin ≤ end, are needed).");
         }
 
         long expected = count * SafetensorsDtypes.Size(dtype);
@@ -261,5 +281,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
 
         return new SafetensorsEntry(name, dtype, shape, offsets[0], expected);
+    }
+
+    /// <summary>A JSON integer (not a string, array, fraction or number past 64 bits), without the exception <see cref="JsonElement.TryGetInt64"/> throws for a non-number.</summary>
+    private static bool TryGetInteger(JsonElement element, out long value)
+    {
+        value = 0;
+        return element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value);
     }
 }

@@ -83,3 +83,87 @@ public sealed class FolderDatasetTests : IDisposable
         PngEncoder.Save(path, image, text);
     }
 }
+
+[Collection(Engram.Tests.Support.AllocationMeasuringTests.Name)]
+public sealed class FolderDatasetImageSizeTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-folder-size-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData(2400, 2400)]
+    [InlineData(2400, 1600)]
+    public void Should_prepare_a_large_photograph_from_a_small_decode_that_matches_the_full_one(int width, int height)
+    {
+        // Given a folder with one large RGB image of smooth gradients (44 to 66 MiB as floats at full size)
+        var big = new Image(width, height, PixelLayout.Rgb);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                big[x, y, 0] = x / (width - 1f);
+                big[x, y, 1] = y / (height - 1f);
+                big[x, y, 2] = (float)(0.5 + (0.5 * Math.Sin((x + y) / 150.0)));
+            }
+        }
+
+        PngEncoder.Save(Path.Combine(_folder, "photo.png"), big);
+        IDataset data = FolderDataset.Load(_folder);
+
+        // When its images are prepared for a 32×32 encoder
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Tensor prepared = DatasetImages.Load(data, 32, grey: false);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        // Then the decode was at 256 pixels a side, far under the full image. A square image comes out within an
+        // 8-bit step of preparing the full decode. A 3:2 one decodes to 256×171 (170.67 rounded) and is padded by
+        // 42 + 43 rows instead of 42.67 + 42.67: the picture moves by up to 0.1 of an output row, which on the
+        // steepest gradient here (the sine, 0.25 a row) is 0.025, and more where it meets the white padding
+        float[] expected = ImageOps.Prepare(PngDecoder.Decode(Path.Combine(_folder, "photo.png")).Image, 32, grey: false);
+        int[] edges = width == height ? [] : [5, 26];
+        float worst = 0f, worstAtEdges = 0f;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float difference = Math.Abs(expected[i] - prepared.Span[i]);
+            if (edges.Contains(i / (32 * 3)))
+            {
+                worstAtEdges = Math.Max(worstAtEdges, difference);
+            }
+            else
+            {
+                worst = Math.Max(worst, difference);
+            }
+        }
+
+        Assert.True(worst < (width == height ? 1f / 255 : 0.025f), $"largest difference {worst} ({worstAtEdges} at the padding's edges)");
+        Assert.True(worstAtEdges < 0.1f, $"largest difference at the padding's edges {worstAtEdges}");
+        Assert.True(allocated < 8 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void Should_prepare_the_shipped_64_pixel_emoji_exactly_as_from_their_full_decode()
+    {
+        // Given a folder of shipped emoji (64×64 each)
+        string images = Path.Combine(ShippedEmoji(), "images");
+        foreach (string file in Directory.GetFiles(images, "*.png").Order(StringComparer.Ordinal).Take(24))
+        {
+            File.Copy(file, Path.Combine(_folder, Path.GetFileName(file)));
+        }
+
+        IDataset data = FolderDataset.Load(_folder);
+
+        // When they are prepared at 16 (decoded at most 64 a side: whole) and 32
+        foreach (int size in new[] { 16, 32 })
+        {
+            Tensor prepared = DatasetImages.Load(data, size, grey: false);
+
+            // Then every sample is what preparing the full decode gives
+            float[] expected = data.SelectMany(item => ImageOps.Prepare(item.Image, size, grey: false)).ToArray();
+            Assert.Equal(expected, prepared.Span.ToArray());
+        }
+    }
+
+    private static string ShippedEmoji() =>
+        ShippedData.Find("emoji") ?? throw new DirectoryNotFoundException("data/emoji (the shipped emoji) was not found above the test binaries.");
+}

@@ -133,6 +133,45 @@ public sealed class SafetensorsTests : IDisposable
         Assert.Contains(problem, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":[0,4]}}", "shape entry \"1\" that is not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[[1]],\"data_offsets\":[0,4]}}", "shape entry [1] that is not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",4]}}", "data_offsets [\"0\",4]")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,[4]]}}", "data_offsets [0,[4]]")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "tensor 'a' appears twice")]
+    public void Should_name_the_file_when_a_shape_or_offset_is_not_a_number(string header, string problem)
+    {
+        // Given a header whose shape or data_offsets entry is a string or an array (or a name used twice)
+        string path = Path.Combine(_folder, "typed.safetensors");
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header);
+        var bytes = new byte[8 + json.Length + 8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+
+        // When
+        var e = Assert.Throws<DataFormatException>(() => SafetensorsFile.Open(path));
+
+        // Then
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_refuse_a_file_of_an_empty_header_naming_it()
+    {
+        // Given 8 zero bytes: a header length of 0 and nothing after it (found by fuzz/run.sh memory)
+        string path = Path.Combine(_folder, "empty-header.safetensors");
+        File.WriteAllBytes(path, new byte[8]);
+
+        // When
+        var e = Assert.Throws<DataFormatException>(() => SafetensorsFile.Open(path));
+
+        // Then
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains("the header is not valid JSON", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Should_refuse_a_header_that_is_not_utf8()
     {
