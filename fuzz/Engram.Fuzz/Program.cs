@@ -15,12 +15,13 @@ internal static class Harness
 {
     /// <summary>
     /// How the memory target opens a file, by name (--memory-open). "checked" is MultimodalMemory.Load as a user
-    /// gets it; an opener that skips the file's checksum, so that mutations reach the parser behind it, is added
-    /// here under its own name.
+    /// gets it (most mutations then end at the checksum); "unchecked" skips the checksum (--no-verify), so that
+    /// mutations reach every check behind it.
     /// </summary>
     public static readonly Dictionary<string, Func<string, MultimodalMemory>> MemoryOpeners = new(StringComparer.Ordinal)
     {
-        ["checked"] = MultimodalMemory.Load,
+        ["checked"] = path => MultimodalMemory.Load(path),
+        ["unchecked"] = path => MultimodalMemory.Load(path, new MemoryLoadOptions { VerifyChecksum = false }),
     };
 
     private static readonly string[] s_targets = ["png", "wav", "idx", "safetensors", "memory", "explorer"];

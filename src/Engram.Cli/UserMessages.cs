@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Engram.Cli;
 
 /// <summary>
-/// Turns a failure into the sentence a person reads: the library's own message, without the
-/// " (Parameter 'x')" and "Actual value was …" tails that .NET appends to argument exceptions.
+/// Turns a failure into the sentence a person reads: the library's own message without .NET's parameter tails
+/// (<see cref="ExceptionMessages"/>), and a parse error without .NET's type names.
 /// </summary>
 internal static partial class UserMessages
 {
@@ -28,30 +28,7 @@ internal static partial class UserMessages
         return $"{m.Groups["option"].Value} takes {kind}; got '{m.Groups["value"].Value}'.";
     }
 
-    public static string For(Exception exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        string message = exception.Message;
-        if (exception is ArgumentOutOfRangeException { ActualValue: not null } range)
-        {
-            string actual = Environment.NewLine + $"Actual value was {range.ActualValue}.";
-            if (message.EndsWith(actual, StringComparison.Ordinal))
-            {
-                message = message[..^actual.Length];
-            }
-        }
-
-        if (exception is ArgumentException { ParamName: { } name })
-        {
-            string parameter = $" (Parameter '{name}')";
-            if (message.EndsWith(parameter, StringComparison.Ordinal))
-            {
-                message = message[..^parameter.Length];
-            }
-        }
-
-        return message;
-    }
+    public static string For(Exception exception) => ExceptionMessages.WithoutParameter(exception);
 
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.$")]
     private static partial Regex NotConvertible();

@@ -133,14 +133,20 @@ public sealed class MemoryEncoders
             }
         }
 
+        // Only the built-in encoders come without a weight file; any other kind without one is a damaged description.
+        if (described.FirstOrDefault(e => e.Weights is null && e.Kind is not ("raw" or "pixelized")) is { } unnamed)
+        {
+            throw new InvalidDataException($"{memoryPath} names the {What(unnamed)} '{unnamed.Kind}' without its weight file, so it is damaged: build the memory again.");
+        }
+
         MemoryEncoders encoders = Open(Resolve(image), Resolve(text), Resolve(audio), rawShape, harmonic is null ? null : Resolve(harmonic));
         foreach (SlotEncoder recorded in described.Where(e => e.Sha256 is not null))
         {
-            SlotEncoder now = encoders.Described.Single(e => e.Slot == recorded.Slot);
-            if (!string.Equals(now.Sha256, recorded.Sha256, StringComparison.Ordinal))
+            SlotEncoder? now = encoders.Described.FirstOrDefault(e => e.Slot == recorded.Slot);
+            if (now is null || !string.Equals(now.Sha256, recorded.Sha256, StringComparison.Ordinal))
             {
                 throw new InvalidDataException(
-                    $"{memoryPath} was built with {What(recorded)} weights {recorded.Sha256![..12]}…, but {recorded.Weights} now holds {now.Sha256![..12]}…: " +
+                    $"{memoryPath} was built with {What(recorded)} weights {recorded.Sha256![..Math.Min(12, recorded.Sha256!.Length)]}…, but {recorded.Weights} now holds {now?.Sha256?[..12] ?? "no such encoder"}…: " +
                     (recorded.Slot == HarmonicEntry ? "its adapters and couplings are not the ones the memory was built with" : "its codes would not match the stored ones") +
                     ". Restore those weights, or build the memory again.");
             }

@@ -443,47 +443,63 @@ public sealed partial class MultimodalMemory
             throw new InvalidDataException($"{path}: the memory metadata lacks slots, items, encoders or options.");
         }
 
-        if (ItemTableProblem(file.Items) is { } problem)
+        if ((DescriptionProblem(file) ?? ItemTableProblem(file.Items)) is { } problem)
         {
             throw Damaged(path, problem);
         }
 
-        var layout = new SlotLayout(file.Slots.Select(s => (s.Name, s.Length, s.Weight)).ToArray());
-        if (patterns.Rank != 2 || patterns.RowCount != file.Items.Length || patterns.Shape[1] != layout.Length)
+        int length = file.Slots.Sum(s => Math.Max(0, s.Length));
+        if (patterns.Rank != 2 || patterns.RowCount != file.Items.Length || patterns.Shape[1] != length)
         {
-            throw Damaged(path, $"the stored patterns are {patterns}, but the metadata describes {file.Items.Length} items of length {layout.Length}.");
+            throw Damaged(path, $"the stored patterns are {patterns}, but the metadata describes {file.Items.Length} items of length {length}.");
         }
 
         int nonFinite = FirstNonFinite(patterns.Span);
         if (nonFinite >= 0)
         {
-            int row = nonFinite / layout.Length;
+            int row = nonFinite / length;
             throw Damaged(path, string.Create(CultureInfo.InvariantCulture,
-                $"the stored pattern of item '{file.Items[row].Id}' (row {row}) holds {patterns.Span[nonFinite]} at component {nonFinite % layout.Length}; stored values must be finite."));
+                $"the stored pattern of item '{file.Items[row].Id}' (row {row}) holds {patterns.Span[nonFinite]} at component {nonFinite % length}; stored values must be finite."));
         }
 
+        // The checksum before anything is built from the description: a damaged file is named as damaged.
         MemoryChecksum checksum = CheckSum(path, file, patterns, options);
-        ImageShape? shape = file.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
-        MemoryEncoders encoders = MemoryEncoders.Reopen(file.Encoders, Path.GetDirectoryName(Path.GetFullPath(path))!, shape, path);
-        foreach (Slot slot in layout.Slots)
+        SlotLayout layout;
+        MemoryEncoders encoders;
+        RecallOptions recallOptions;
+        HopfieldEncodingNetwork network;
+        try
         {
-            int expected = slot.Name switch
+            // What the library refuses to build from the description (a slot of length 0, a scale of 0, β = ∞, no
+            // encoder at all…) is damage to the file, whether or not the checksum was checked.
+            layout = new SlotLayout(file.Slots.Select(s => (s.Name, s.Length, s.Weight)).ToArray());
+            ImageShape? shape = file.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
+            encoders = MemoryEncoders.Reopen(file.Encoders, Path.GetDirectoryName(Path.GetFullPath(path))!, shape, path);
+            foreach (Slot slot in layout.Slots)
             {
-                "image" => encoders.Image?.CodeLength ?? -1,
-                "text" => encoders.Text?.CodeLength ?? -1,
-                "audio" => encoders.Audio?.CodeLength ?? -1,
-                _ => -1,
-            };
-            if (expected != slot.Length)
-            {
-                throw new InvalidDataException($"{path}: slot '{slot.Name}' holds {slot.Length} components, but its encoder makes codes of {expected}.");
+                int expected = slot.Name switch
+                {
+                    "image" => encoders.Image?.CodeLength ?? -1,
+                    "text" => encoders.Text?.CodeLength ?? -1,
+                    "audio" => encoders.Audio?.CodeLength ?? -1,
+                    _ => -1,
+                };
+                if (expected != slot.Length)
+                {
+                    throw new InvalidDataException($"{path}: slot '{slot.Name}' holds {slot.Length} components, but its encoder makes codes of {expected}.");
+                }
             }
+
+            recallOptions = new RecallOptions { Similarity = file.Options.Similarity, Beta = file.Options.Beta, MaxSteps = file.Options.Steps };
+            recallOptions.Validate();
+            network = HopfieldEncodingNetwork.Restore(
+                layout, file.Slots.Select(s => s.Scale).ToArray(), patterns, file.Items.Select(i => i!.Id).ToArray(), recallOptions, file.Collisions ?? []);
+        }
+        catch (ArgumentException e)
+        {
+            throw Damaged(path, ExceptionMessages.WithoutParameter(e).TrimEnd('.') + ".");
         }
 
-        var recallOptions = new RecallOptions { Similarity = file.Options.Similarity, Beta = file.Options.Beta, MaxSteps = file.Options.Steps };
-        recallOptions.Validate();
-        var network = HopfieldEncodingNetwork.Restore(
-            layout, file.Slots.Select(s => s.Scale).ToArray(), patterns, file.Items.Select(i => i.Id).ToArray(), recallOptions, file.Collisions ?? []);
         return new MultimodalMemory(network, encoders, file.Items, recallOptions, checksum);
     }
 
@@ -518,6 +534,28 @@ public sealed partial class MultimodalMemory
 
     private static InvalidDataException Damaged(string path, string problem) =>
         new($"The memory file {path} is damaged: {problem} Rebuild it with `engram build` (recall from it could give a wrong answer without a warning).");
+
+    // Entries the JSON left null, or a slot without a name: what the checksum's own hashing and every later step assume is there.
+    private static string? DescriptionProblem(MemoryFileContents file)
+    {
+        for (int i = 0; i < file.Slots!.Length; i++)
+        {
+            if (file.Slots[i] is not { } slot || string.IsNullOrWhiteSpace(slot.Name))
+            {
+                return $"slot {i} has no name.";
+            }
+        }
+
+        for (int i = 0; i < file.Encoders!.Length; i++)
+        {
+            if (file.Encoders[i] is not { } encoder || string.IsNullOrWhiteSpace(encoder.Slot) || string.IsNullOrWhiteSpace(encoder.Kind))
+            {
+                return $"encoder entry {i} does not say which slot it encodes and with what.";
+            }
+        }
+
+        return null;
+    }
 
     // What is wrong with an item table, or null: every item needs an id of its own, since recall answers with it.
     private static string? ItemTableProblem(IReadOnlyList<MemoryItem?> items)

@@ -244,4 +244,46 @@ public sealed class MemoryFileIntegrityTests : IDisposable
         Assert.Contains("item 1 has no id", Assert.Throws<ArgumentException>(() =>
             MultimodalMemory.Build([new MemoryItem("a"), new MemoryItem(" ")], encoders, images)).Message, StringComparison.Ordinal);
     }
+
+    // Descriptions the fuzzer (fuzz/run.sh memory --memory-open unchecked) found escaping Load as plain .NET exceptions.
+    public static TheoryData<string> DescriptionDamages =>
+    [
+        "a slot of length 0", "a slot of weight 0", "a slot given twice", "a slot without a name", "a scale of 0",
+        "steps 0", "β infinite", "a null encoder entry", "an encoder for no slot", "an encoder kind without weights", "a null item",
+    ];
+
+    [Theory]
+    [MemberData(nameof(DescriptionDamages))]
+    public void Should_refuse_a_damaged_description_as_damage_naming_the_file_even_without_the_checksum(string damage)
+    {
+        // Given a saved memory whose description was damaged
+        string path = SaveMemory();
+        Damage(path, metadata: m =>
+        {
+            JsonObject slot = m["slots"]![0]!.AsObject();
+            switch (damage)
+            {
+                case "a slot of length 0": slot["length"] = 0; break;
+                case "a slot of weight 0": slot["weight"] = 0; break;
+                case "a slot given twice": m["slots"]!.AsArray().Add(slot.DeepClone()); break;
+                case "a slot without a name": slot["name"] = null; break;
+                case "a scale of 0": slot["scale"] = 0; break;
+                case "steps 0": m["options"]!["steps"] = 0; break;
+                case "β infinite": m["options"]!["beta"] = JsonNode.Parse("1e39"); break;
+                case "a null encoder entry": m["encoders"]!.AsArray().Add(null); break;
+                case "an encoder for no slot": m["encoders"]![0]!["slot"] = "1"; break;
+                case "an encoder kind without weights": m["encoders"]![0]!["kind"] = "x"; break;
+                case "a null item": Items(m)[2] = null; break;
+                default: throw new ArgumentOutOfRangeException(nameof(damage), damage, null);
+            }
+        });
+
+        // When it is opened without the checksum (which would catch the change first), Then it is refused as damaged, by name
+        var error = Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path, new MemoryLoadOptions { VerifyChecksum = false }));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter '", error.Message, StringComparison.Ordinal);
+
+        // And with the checksum it is refused too
+        Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path));
+    }
 }
