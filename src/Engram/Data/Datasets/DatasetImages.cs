@@ -6,11 +6,22 @@ namespace Engram.Data.Datasets;
 public static class DatasetImages
 {
     /// <summary>
-    /// How large an item's image is decoded for a size×size encoder: a longer side of 4 × size. Prepare's area
-    /// resize then shrinks it by 4 or more, so the two averagings differ from one of the full-size image by
+    /// How large an item's image is decoded for a size×size encoder: a longer side of 8 × size. Prepare's area
+    /// resize then shrinks it by 8 or more, so the two averagings differ from one of the full-size image by
     /// float rounding and edge weights only; an image already that small is decoded whole and is unchanged.
     /// </summary>
     public const int DecodeSideFactor = 8;
+
+    /// <summary>
+    /// How a cue's PNG (a file or an upload) is decoded for a size×size encoder: shrunk while decoding as the
+    /// stored items' images are (<see cref="DecodeSideFactor"/>), so a large photograph as a cue costs the memory
+    /// of a small image and prepares to the same pixels as the same file stored.
+    /// </summary>
+    public static Png.PngDecodeOptions CueDecodeOptions(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        return new Png.PngDecodeOptions { MaxSide = DecodeSideFactor * size };
+    }
 
     /// <summary>
     /// Every item's image through <see cref="ImageOps.Prepare"/> (size×size, grey or RGB) as rows
