@@ -88,6 +88,48 @@ public sealed partial class ServeCommandTests(ExplorerServer server)
     }
 
     [Fact]
+    public async Task Should_listen_only_on_its_urls_whatever_the_environment_asks_for()
+    {
+        // Given `engram serve` in its own process, with ASP.NET Core's variables asking for other endpoints (on loopback ports that were free)
+        int urlsPort = FreePort(), endpointPort = FreePort(), httpPort = FreePort();
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{urlsPort}";
+        start.Environment["ASPNETCORE_Kestrel__Endpoints__extra__Url"] = $"http://127.0.0.1:{endpointPort}";
+        start.Environment["ASPNETCORE_HTTP_PORTS"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "Engram.Cli.dll"), "serve", "--memory", server.MemoryPath, "--urls", "http://127.0.0.1:0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        try
+        {
+            // When it says where it listens (after ASP.NET Core's warnings that it overrides those variables)
+            string line;
+            do
+            {
+                line = (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+            }
+            while (!line.StartsWith("Serving ", StringComparison.Ordinal));
+
+            // Then that is the one address of --urls, it answers there, and nothing listens where the environment asked
+            Assert.Single(Url().Matches(line));
+            using var client = new HttpClient { BaseAddress = new Uri(Url().Match(line).Value) };
+            Assert.Contains("\"count\":40", await client.GetStringAsync(new Uri("/api/memory", UriKind.Relative)), StringComparison.Ordinal);
+            foreach (int port in new[] { urlsPort, endpointPort, httpPort })
+            {
+                using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(async () => await socket.ConnectAsync(System.Net.IPAddress.Loopback, port));
+            }
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public void Should_report_a_port_in_use_or_an_address_this_machine_lacks_as_an_error()
     {
         // Given a port another listener holds, and an address (TEST-NET-3) that is none of this machine's
@@ -153,6 +195,13 @@ public sealed partial class ServeCommandTests(ExplorerServer server)
         using var error = new StringWriter();
         int code = EngramApp.Run(args, output, error);
         return (code, output.ToString(), error.ToString());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
