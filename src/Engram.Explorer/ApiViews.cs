@@ -26,7 +26,7 @@ internal sealed record ImageShapeView(int Channels, int Height, int Width);
 /// <summary>The memory's recall options; a harmonic memory's similarity and β are null (its model's β apply).</summary>
 internal sealed record OptionsView(string? Similarity, float? Beta, int Steps);
 
-internal sealed record LimitsView(long MaxRequestBytes, int SeparabilityItems, int MaxSteps, int MaxTraceSteps, int MaxRunnersUp);
+internal sealed record LimitsView(long MaxRequestBytes, long MaxImagePixels, int SeparabilityItems, int MaxSteps, int MaxTraceSteps, int MaxRunnersUp);
 
 internal sealed record ModalityView(string Name, int Dimension, double Lambda, double Beta);
 

@@ -122,9 +122,24 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         RecallRequest cue;
         if (mediaType == "multipart/form-data")
         {
-            // Read (and cap) the body first, then parse the form from memory.
+            // Read (and cap) the body first, then parse the form from memory: what fails there is the body's framing, never the network.
             request.Body = new MemoryStream(await ReadBodyAsync(request).ConfigureAwait(false));
-            IFormCollection form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
+            {
+                // The body is all in memory, so running out of it means the framing is wrong, whatever the reader's message suggests.
+                string what = e is IOException
+                    ? $"it ends before the closing boundary --{Boundary(type)}--, or its parts are not framed by that boundary"
+                    : e.Message.Trim().TrimEnd('.');
+                throw ApiException.BadRequest(
+                    $"The multipart body is malformed ({what}): send multipart/form-data with the boundary named in its Content-Type, " +
+                    "each part framed by it and the body ending with the closing boundary, and the WAV as a file field named \"audio\".");
+            }
+
             IFormFile file = form.Files.GetFile("audio") ?? (form.Files.Count > 0 ? form.Files[0] : null)
                 ?? throw ApiException.BadRequest("The form has no file: send the WAV as a file field named \"audio\".");
             using var buffer = new MemoryStream();
@@ -204,6 +219,8 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
 
         return value;
     }
+
+    private static string Boundary(MediaTypeHeaderValue? type) => HeaderUtilities.RemoveQuotes(type?.Boundary ?? default).Value ?? "";
 
     private static string Shown(string? contentType) => string.IsNullOrEmpty(contentType) ? "no Content-Type" : $"'{contentType}'";
 

@@ -1,8 +1,8 @@
-using System.Net;
 using Engram.Hen;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Engram.Explorer;
@@ -25,7 +25,9 @@ public static class ExplorerApp
 
     /// <summary>
     /// Builds the app; start it with <c>StartAsync</c>/<c>RunAsync</c> and read the bound addresses from its
-    /// <c>Urls</c> (port 0 picks a free port). Refuses non-loopback URLs unless <see cref="ExplorerOptions.AllowRemote"/>.
+    /// <c>Urls</c> (port 0 picks a free port). Kestrel listens on exactly the endpoints parsed from
+    /// <see cref="ExplorerOptions.Urls"/> (see <see cref="ListenAddress"/>); non-loopback ones are refused unless
+    /// <see cref="ExplorerOptions.AllowRemote"/>.
     /// </summary>
     public static WebApplication Create(MultimodalMemory memory, ExplorerOptions? options = null)
     {
@@ -33,7 +35,9 @@ public static class ExplorerApp
         options ??= new ExplorerOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxRequestBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SeparabilityItems);
-        string[] urls = CheckUrls(options.Urls, options.AllowRemote);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxImagePixels);
+        IReadOnlyList<ListenAddress> addresses = CheckUrls(options.Urls, options.AllowRemote);
+        var hosts = new HostFilter(addresses, CheckAllowedHosts(options.AllowedHosts));
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -47,9 +51,23 @@ public static class ExplorerApp
             builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         }
 
-        builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Endpoints from configuration (a "Kestrel" section, ASPNETCORE_ variables) must not add to what was asked:
+            // an empty configuration replaces them, and the explicit endpoints below override ASPNETCORE_URLS.
+            kestrel.Configure(new ConfigurationBuilder().Build());
+            foreach (ListenAddress address in addresses)
+            {
+                if (address.Address is { } ip)
+                {
+                    kestrel.Listen(ip, address.Port);
+                }
+                else
+                {
+                    kestrel.ListenLocalhost(address.Port);
+                }
+            }
+
             kestrel.AddServerHeader = false;
             // The API refuses bodies over MaxRequestBytes itself, with a message; Kestrel stops what is too large even to read past.
             kestrel.Limits.MaxRequestBodySize = ExplorerApi.DrainLimit(options.MaxRequestBytes);
@@ -57,11 +75,7 @@ public static class ExplorerApp
 
         WebApplication app = builder.Build();
         var api = new ExplorerApi(new ExplorerSession(memory, options), app.Logger);
-        if (!options.AllowRemote)
-        {
-            app.Use(RejectForeignHosts);
-        }
-
+        app.Use(hosts.RejectForeignHostsAsync);
         app.Use(api.HandleErrorsAsync);
         app.MapGet("/", ServePage);
         app.MapGet("/api/memory", api.MemoryAsync);
@@ -76,66 +90,40 @@ public static class ExplorerApp
     }
 
     /// <summary>
-    /// Splits <paramref name="urls"/> (';'-separated) and refuses any that is not an absolute http URL, or that
-    /// listens beyond this machine while <paramref name="allowRemote"/> is false, saying why.
+    /// Parses <paramref name="urls"/> (';'-separated; see <see cref="ListenAddress.Parse"/>) and refuses any malformed
+    /// address, or one that listens beyond this machine while <paramref name="allowRemote"/> is false, saying why.
     /// </summary>
-    public static string[] CheckUrls(string urls, bool allowRemote)
+    public static IReadOnlyList<ListenAddress> CheckUrls(string urls, bool allowRemote)
     {
-        ArgumentNullException.ThrowIfNull(urls);
-        string[] list = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (list.Length == 0)
+        IReadOnlyList<ListenAddress> addresses = ListenAddress.ParseList(urls);
+        foreach (ListenAddress address in addresses)
         {
-            throw new ArgumentException("Give a URL to listen on, such as http://127.0.0.1:5000.");
-        }
-
-        foreach (string url in list)
-        {
-            if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ArgumentException($"'{url}' is not an http URL; listen on one such as http://127.0.0.1:5000.");
-            }
-
-            if (!allowRemote && !IsLoopback(url))
+            if (!allowRemote && !address.IsLoopback)
             {
                 throw new ArgumentException(
-                    $"{url} would listen beyond this machine. The explorer has no authentication: anyone who can reach it can read every stored item " +
+                    $"{address.Url} would listen beyond this machine. The explorer has no authentication: anyone who can reach it can read every stored item " +
                     "and make it compute. Listen on 127.0.0.1, [::1] or localhost, or allow remote clients explicitly (--allow-remote).");
             }
         }
 
-        return list;
+        return addresses;
     }
 
-    /// <summary>Whether <paramref name="url"/> listens only on this machine: localhost, 127.0.0.0/8 or ::1 (not *, + or 0.0.0.0).</summary>
-    public static bool IsLoopback(string url)
+    /// <summary>Checks the extra Host names to answer (<see cref="ExplorerOptions.AllowedHosts"/>): each a bare host name or IP address, without scheme, port or path.</summary>
+    public static IReadOnlyList<string> CheckAllowedHosts(IReadOnlyList<string> names)
     {
-        ArgumentNullException.ThrowIfNull(url);
-
-        // Kestrel's wildcards (*, +) are not valid URI hosts: read the host by hand.
-        int start = url.IndexOf("://", StringComparison.Ordinal);
-        if (start < 0)
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (string name in names)
         {
-            return false;
+            bool literal = ListenAddress.TryParseLiteral(name, out _);
+            if (!literal && Uri.CheckHostName(name) != UriHostNameType.Dns)
+            {
+                throw new ArgumentException(
+                    $"'{name}' is not a host name: list the names clients use to reach the explorer, such as mybox.lan or 192.168.1.20, without http:// or a port (--allowed-hosts NAME[;NAME]).");
+            }
         }
 
-        string rest = url[(start + 3)..];
-        int end = rest.StartsWith('[') ? rest.IndexOf(']', StringComparison.Ordinal) + 1 : rest.IndexOfAny([':', '/']);
-        string host = end <= 0 ? rest : rest[..end];
-        return IsLoopbackHost(host);
-    }
-
-    private static bool IsLoopbackHost(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address) && IPAddress.IsLoopback(address));
-
-    // A page elsewhere could point a name of its own at 127.0.0.1 (DNS rebinding) and read the API with the
-    // browser's help: answer only requests addressed to this machine by a loopback name.
-    private static Task RejectForeignHosts(HttpContext context, RequestDelegate next)
-    {
-        string host = context.Request.Host.Host;
-        return host.Length == 0 || IsLoopbackHost(host)
-            ? next(context)
-            : ExplorerApi.WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"This explorer answers only requests to a loopback host (localhost, 127.0.0.1, [::1]); got '{host}'.");
+        return names;
     }
 
     private static async Task ServePage(HttpContext context)

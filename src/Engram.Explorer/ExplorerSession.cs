@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Engram.Data.Audio;
@@ -15,7 +16,8 @@ namespace Engram.Explorer;
 /// <summary>
 /// The served memory and what the API does with it: cues built from requests, recalls, stored images and the
 /// separability histograms. One lock keeps the memory's encoders and recall to one request at a time (a local
-/// tool: simple beats parallel); stored images and the histograms are cached, since the memory does not change.
+/// tool: simple beats parallel); another keeps uploaded images to one decode at a time, so that what parallel uploads
+/// allocate does not add up; stored images and the histograms are cached, since the memory does not change.
 /// </summary>
 internal sealed class ExplorerSession
 {
@@ -26,9 +28,15 @@ internal sealed class ExplorerSession
     // Decoded thumbnails are small (a few KB); keep up to this many.
     private const int MaxCachedImages = 5000;
     private const int SeparabilityBins = 40;
+
+    // Past 4 megapixels (64 MB and more of float samples, several times that while decoding) an upload's buffers are collected at once.
+    private const long CollectAbovePixels = 4_000_000;
     private const int SeparabilityBatch = 256;
 
     private readonly Lock _gate = new();
+
+    // Its own lock, not the recall's: a large upload takes a second or more to decode, and a caption-only recall need not wait for it.
+    private readonly Lock _decodeGate = new();
     private readonly ConcurrentDictionary<int, byte[]> _storedPngs = new();
     private readonly Lazy<SeparabilityView> _separability;
 
@@ -57,7 +65,7 @@ internal sealed class ExplorerSession
             ? new OptionsView(Names.Of(Memory.Options.Similarity), Memory.Options.Beta, Memory.Options.MaxSteps)
             : new OptionsView(null, null, Memory.Options.MaxSteps),
         Memory.Harmonic is null ? Names.Of(MultimodalMemory.DefaultCueMode) : null,
-        new LimitsView(Options.MaxRequestBytes, Options.SeparabilityItems, MaxSteps, MaxTraceSteps, MaxRunnersUp),
+        new LimitsView(Options.MaxRequestBytes, Options.MaxImagePixels, Options.SeparabilityItems, MaxSteps, MaxTraceSteps, MaxRunnersUp),
         Memory.Warnings.Take(20).ToArray(),
         Memory.Engine,
         Memory.Harmonic is { } network
@@ -221,8 +229,43 @@ internal sealed class ExplorerSession
             throw ApiException.BadRequest("image_png is not base64: send the PNG file's bytes base64-encoded (a data: URL is accepted too).");
         }
 
-        Image decoded = PngDecoder.Decode(png, "image_png").Image;
-        return ImageOps.Prepare(decoded, codec.Shape.Width, grey: codec.Shape.Channels == 1);
+        long pixels = CheckPixels(png);
+        lock (_decodeGate)
+        {
+            float[] prepared = ImageOps.Prepare(
+                PngDecoder.Decode(png, "image_png", new PngDecodeOptions { MaxPixels = Options.MaxImagePixels }).Image, codec.Shape.Width, grey: codec.Shape.Channels == 1);
+
+            // A large image leaves a gigabyte or more of dead buffers (a 23-megapixel 16-bit PNG: 1.3 GB); uncollected, the next
+            // decode stacks on them (3.0 GB after two, one at a time). Collect them before the next decode may start.
+            if (pixels > CollectAbovePixels)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+
+            return prepared;
+        }
+    }
+
+    // The decoder refuses an image over the cap itself; reading its size from the header first says so in the explorer's words.
+    // Returns the pixel count the header declares (0 when there is no header to read: the decoder then says what is wrong).
+    private long CheckPixels(ReadOnlySpan<byte> png)
+    {
+        // Signature (8 bytes), then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4), both big-endian.
+        if (png.Length < 24 || !png[12..16].SequenceEqual("IHDR"u8))
+        {
+            return 0;
+        }
+
+        long width = BinaryPrimitives.ReadUInt32BigEndian(png[16..]), height = BinaryPrimitives.ReadUInt32BigEndian(png[20..]);
+        if (width * height > Options.MaxImagePixels)
+        {
+            string size = Invariant($"image_png is {width}×{height} pixels ({width * height / 1e6:0.#} megapixels)");
+            string cap = Invariant($"the explorer takes images of at most {Options.MaxImagePixels / 1e6:0.#} megapixels (such as 6000×4000)");
+            throw ApiException.BadRequest(
+                $"{size}; {cap}, since it decodes the whole image before resizing it to {Shape!.Value.Width}×{Shape.Value.Height}. Scale it down and send it again.");
+        }
+
+        return width * height;
     }
 
     // One value per pixel, 1 = visible: the occluded half and the brushed mask, combined.

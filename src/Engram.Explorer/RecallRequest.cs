@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Engram.Explorer;
@@ -58,9 +60,20 @@ internal sealed record RecallRequest
         ["runners_up"] = "a whole number (1 to 50)",
     };
 
-    /// <summary>Reads a request body, refusing bad JSON, anything but an object, unknown fields and values of the wrong type, each with a message saying which.</summary>
+    /// <summary>
+    /// Reads a request body, refusing bytes that are not UTF-8, bad JSON, anything but an object, unknown fields, text that is not
+    /// valid Unicode and values of the wrong type, each with a message saying which. Nothing else escapes: every refusal is an <see cref="ApiException"/>.
+    /// </summary>
     public static RecallRequest Parse(ReadOnlySpan<byte> body)
     {
+        // JSON is UTF-8 (RFC 8259). The reader checks only structure; it would fail later, reading a string, with no position.
+        if (FirstInvalidUtf8(body) is int at)
+        {
+            throw ApiException.BadRequest(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The request body is not valid UTF-8 at byte {at} (0x{body[at]:x2}): JSON is UTF-8 text. Send every caption and field name as UTF-8."));
+        }
+
         JsonDocument document;
         try
         {
@@ -73,35 +86,95 @@ internal sealed record RecallRequest
 
         using (document)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw ApiException.BadRequest($"The request body must be a JSON object such as {{\"text\": \"red apple\"}}; got {Kind(root.ValueKind)}.");
-            }
+            CheckText(document.RootElement);
+            return Read(document.RootElement);
+        }
+    }
 
-            foreach (JsonProperty property in root.EnumerateObject())
+    // Valid UTF-8 JSON can still hold text that is no string: a \u escape of half a surrogate pair. Decode every name and string
+    // once here, so that no later read (of a field name, or of a value in an error message) can fail on one.
+    private static void CheckText(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
             {
-                if (!s_fields.ContainsKey(property.Name))
-                {
-                    throw ApiException.BadRequest($"Unknown field '{property.Name}': a recall takes {string.Join(", ", s_fields.Keys)}.");
-                }
-            }
+                case JsonValueKind.Object:
+                    foreach (JsonProperty property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        CheckText(property.Value);
+                    }
 
-            try
-            {
-                return root.Deserialize<RecallRequest>(ExplorerJson.Options) ?? new RecallRequest();
-            }
-            catch (JsonException e)
-            {
-                // e.Path names the value that failed: "$.item", or "$.mask[3]" inside an array.
-                string where = e.Path is { } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "";
-                int end = where.IndexOf('[', StringComparison.Ordinal);
-                string field = end < 0 ? where : where[..end];
-                string expected = s_fields.TryGetValue(field, out string? what) ? what : "another value";
-                JsonElement value = ValueAt(root, field, end < 0 ? null : where[(end + 1)..].TrimEnd(']'));
-                throw ApiException.BadRequest($"'{field}' must be {expected}; {where} is {Kind(value.ValueKind)}{Shown(value)}.");
+                    break;
+                case JsonValueKind.Array:
+                    foreach (JsonElement item in element.EnumerateArray())
+                    {
+                        CheckText(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
             }
         }
+        catch (InvalidOperationException e)
+        {
+            throw NotUnicode(e);
+        }
+    }
+
+    private static RecallRequest Read(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw ApiException.BadRequest($"The request body must be a JSON object such as {{\"text\": \"red apple\"}}; got {Kind(root.ValueKind)}.");
+        }
+
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            if (!s_fields.ContainsKey(property.Name))
+            {
+                throw ApiException.BadRequest($"Unknown field '{property.Name}': a recall takes {string.Join(", ", s_fields.Keys)}.");
+            }
+        }
+
+        try
+        {
+            return root.Deserialize<RecallRequest>(ExplorerJson.Options) ?? new RecallRequest();
+        }
+        catch (JsonException e)
+        {
+            // e.Path names the value that failed: "$.item", or "$.mask[3]" inside an array.
+            string where = e.Path is { } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "";
+            int end = where.IndexOf('[', StringComparison.Ordinal);
+            string field = end < 0 ? where : where[..end];
+            string expected = s_fields.TryGetValue(field, out string? what) ? what : "another value";
+            JsonElement value = ValueAt(root, field, end < 0 ? null : where[(end + 1)..].TrimEnd(']'));
+            throw ApiException.BadRequest($"'{field}' must be {expected}; {where} is {Kind(value.ValueKind)}{Shown(value)}.");
+        }
+    }
+
+    private static ApiException NotUnicode(InvalidOperationException e) => ApiException.BadRequest(
+        $"The request body holds a field name or string that is not valid Unicode ({e.Message.TrimEnd('.')}): an escape such as \\ud800 is half a character " +
+        "and must be followed by its other half (\\udc00 to \\udfff).");
+
+    // The index of the first byte that does not start a complete, valid UTF-8 character, or null when all do.
+    private static int? FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        int index = 0;
+        while (index < bytes.Length)
+        {
+            if (Rune.DecodeFromUtf8(bytes[index..], out _, out int consumed) != OperationStatus.Done)
+            {
+                return index;
+            }
+
+            index += consumed;
+        }
+
+        return null;
     }
 
     private static JsonElement ValueAt(JsonElement root, string field, string? index)

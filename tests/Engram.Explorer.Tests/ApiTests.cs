@@ -212,6 +212,48 @@ public sealed class ApiTests(ExplorerServer server)
     }
 
     [Fact]
+    public async Task Should_refuse_invalid_utf8_and_broken_unicode_in_a_json_body_with_400_and_go_on_serving()
+    {
+        // Given JSON bodies whose bytes are not UTF-8 (in a value, in a field name, cut inside a character) or whose escapes name half a character
+        byte[] Bytes(string before, byte[] bad, string after) => [.. Encoding.UTF8.GetBytes(before), .. bad, .. Encoding.UTF8.GetBytes(after)];
+
+        // When each is sent, then each is a 400 that says where the body stops being UTF-8, and a recall still works after it
+        await AssertRefusedAsync(Body(Bytes("{\"text\": \"red ", [0xff, 0xfe], "\"}"), "application/json"), 400, "not valid UTF-8 at byte 14");
+        await AssertRefusedAsync(Body(Bytes("{\"", [0xc3, 0x28], "\": 1}"), "application/json"), 400, "not valid UTF-8 at byte 2");
+        await AssertRefusedAsync(Body(Bytes("{\"text\": \"", [0xe2, 0x82], ""), "application/json"), 400, "not valid UTF-8 at byte 10");
+        await AssertRefusedAsync(Body(Bytes("{\"text\": \"", [0xed, 0xa0, 0x80], "\"}"), "application/json"), 400, "not valid UTF-8 at byte 10");
+        await AssertRefusedAsync(Json("{\"text\": \"\\ud800\"}"), 400, "holds a field name or string that is not valid Unicode");
+        await AssertRefusedAsync(Json("{\"\\udc00\": 1}"), 400, "holds a field name or string that is not valid Unicode");
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_truncated_or_misframed_multipart_body_with_400_and_go_on_serving()
+    {
+        // Given a well-formed sound upload, as bytes
+        byte[] wav = Wav(new AudioClip(16000, 1, new float[1600]));
+        byte[] Form(string boundary, string disposition, byte[] content) =>
+        [
+            .. Encoding.UTF8.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\nContent-Type: audio/wav\r\n\r\n"),
+            .. content,
+            .. Encoding.UTF8.GetBytes($"\r\n--{boundary}--\r\n"),
+        ];
+        byte[] whole = Form("xyz", "name=\"audio\"; filename=\"a.wav\"", wav);
+
+        // When it is cut short, sent without its boundary, under another boundary, or with bytes that are not UTF-8 in its headers or its cue
+        await AssertRefusedAsync(Body(whole[..(whole.Length / 2)], "multipart/form-data; boundary=xyz"), 400, "The multipart body is malformed (it ends before the closing boundary --xyz--", AudioPath);
+        await AssertRefusedAsync(Body(whole[..60], "multipart/form-data; boundary=xyz"), 400, "The multipart body is malformed", AudioPath);
+        await AssertRefusedAsync(Body(whole, "multipart/form-data"), 400, "The multipart body is malformed (Missing content-type boundary)", AudioPath);
+        await AssertRefusedAsync(Body(whole, "multipart/form-data; boundary=other"), 400, "The multipart body is malformed (it ends before the closing boundary --other--", AudioPath);
+        byte[] badName = Form("xyz", "name=\"au\u00ffdio\"; filename=\"a.wav\"", wav);
+        badName[Array.IndexOf(badName, (byte)0xc3)] = 0xff;
+        await AssertRefusedAsync(Body(badName, "multipart/form-data; boundary=xyz"), 400, "This memory has no audio slot", AudioPath);
+        byte[] cue = [.. Encoding.UTF8.GetBytes("--xyz\r\nContent-Disposition: form-data; name=\"cue\"\r\n\r\n{\"te"), 0xff, .. Encoding.UTF8.GetBytes("xt\": 1}\r\n"), .. whole];
+        await AssertRefusedAsync(Body(cue, "multipart/form-data; boundary=xyz"), 400, "Unknown field 'te\uFFFDxt'", AudioPath);
+
+        // Then each was a 400 with a message, and a recall still works after each (checked by AssertRefusedAsync)
+    }
+
+    [Fact]
     public async Task Cues_the_memory_cannot_take_are_refused_with_the_memorys_message()
     {
         await AssertRefusedAsync(Json("{}"), 400, "The cue is empty: give an image, a caption or a sound (this memory has image, text)");
@@ -303,11 +345,20 @@ public sealed class ApiTests(ExplorerServer server)
         using HttpResponseMessage response = await Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("only requests to a loopback host", (await ExplorerServer.ReadJsonAsync(response)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("answers only requests addressed to localhost, a loopback address", (await ExplorerServer.ReadJsonAsync(response)).GetProperty("error").GetString(), StringComparison.Ordinal);
         await AssertStillServingAsync();
     }
 
+    private const string AudioPath = "/api/recall/audio";
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static ByteArrayContent Body(byte[] bytes, string contentType)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
+    }
 
     private async Task AssertRefusedAsync(HttpContent content, int status, string message, string path = "/api/recall")
     {
