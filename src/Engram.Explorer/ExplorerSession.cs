@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Engram.Data.Audio;
 using Engram.Data.Cues;
+using Engram.Data.Datasets;
 using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
@@ -29,8 +30,6 @@ internal sealed class ExplorerSession
     private const int MaxCachedImages = 5000;
     private const int SeparabilityBins = 40;
 
-    // Past 4 megapixels (64 MB and more of float samples, several times that while decoding) an upload's buffers are collected at once.
-    private const long CollectAbovePixels = 4_000_000;
     private const int SeparabilityBatch = 256;
 
     private readonly Lock _gate = new();
@@ -229,31 +228,25 @@ internal sealed class ExplorerSession
             throw ApiException.BadRequest("image_png is not base64: send the PNG file's bytes base64-encoded (a data: URL is accepted too).");
         }
 
-        long pixels = CheckPixels(png);
+        CheckPixels(png);
+
+        // Shrunk while decoding, as stored items are (two rows and the small image, not the full-size one); one at a time,
+        // so that parallel uploads take turns at the CPU rather than add up (an interlaced PNG is decoded whole first).
         lock (_decodeGate)
         {
-            float[] prepared = ImageOps.Prepare(
-                PngDecoder.Decode(png, "image_png", new PngDecodeOptions { MaxPixels = Options.MaxImagePixels }).Image, codec.Shape.Width, grey: codec.Shape.Channels == 1);
-
-            // A large image leaves a gigabyte or more of dead buffers (a 23-megapixel 16-bit PNG: 1.3 GB); uncollected, the next
-            // decode stacks on them (3.0 GB after two, one at a time). Collect them before the next decode may start.
-            if (pixels > CollectAbovePixels)
-            {
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            }
-
-            return prepared;
+            PngDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width) with { MaxPixels = Options.MaxImagePixels };
+            return ImageOps.Prepare(PngDecoder.Decode(png, "image_png", decode).Image, codec.Shape.Width, grey: codec.Shape.Channels == 1);
         }
     }
 
-    // The decoder refuses an image over the cap itself; reading its size from the header first says so in the explorer's words.
-    // Returns the pixel count the header declares (0 when there is no header to read: the decoder then says what is wrong).
-    private long CheckPixels(ReadOnlySpan<byte> png)
+    // The decoder refuses an image over the cap itself; reading its size from the header first says so in the explorer's words
+    // (when there is no header to read, the decoder says what is wrong).
+    private void CheckPixels(ReadOnlySpan<byte> png)
     {
         // Signature (8 bytes), then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4), both big-endian.
         if (png.Length < 24 || !png[12..16].SequenceEqual("IHDR"u8))
         {
-            return 0;
+            return;
         }
 
         long width = BinaryPrimitives.ReadUInt32BigEndian(png[16..]), height = BinaryPrimitives.ReadUInt32BigEndian(png[20..]);
@@ -262,10 +255,8 @@ internal sealed class ExplorerSession
             string size = Invariant($"image_png is {width}×{height} pixels ({width * height / 1e6:0.#} megapixels)");
             string cap = Invariant($"the explorer takes images of at most {Options.MaxImagePixels / 1e6:0.#} megapixels (such as 6000×4000)");
             throw ApiException.BadRequest(
-                $"{size}; {cap}, since it decodes the whole image before resizing it to {Shape!.Value.Width}×{Shape.Value.Height}. Scale it down and send it again.");
+                $"{size}; {cap}. Scale it down to about {Shape!.Value.Width * DatasetImages.DecodeSideFactor} pixels a side (it is shrunk to {Shape.Value.Width}×{Shape.Value.Height} anyway) and send it again.");
         }
-
-        return width * height;
     }
 
     // One value per pixel, 1 = visible: the occluded half and the brushed mask, combined.

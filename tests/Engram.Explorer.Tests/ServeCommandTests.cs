@@ -185,6 +185,7 @@ public sealed partial class ServeCommandTests(ExplorerServer server)
         Assert.Contains("[default: http://127.0.0.1:5000]", output, StringComparison.Ordinal);
         Assert.Contains("--allow-remote", output, StringComparison.Ordinal);
         Assert.Contains("--allowed-hosts <NAME[;NAME]>", output, StringComparison.Ordinal);
+        Assert.Contains("--no-verify", output, StringComparison.Ordinal);
         Assert.Contains("uploaded images at 24 megapixels", output, StringComparison.Ordinal);
         Assert.Contains("engram serve --memory emoji.engram --urls http://127.0.0.1:8080", output, StringComparison.Ordinal);
     }

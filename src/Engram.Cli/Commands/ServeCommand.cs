@@ -34,6 +34,7 @@ internal static class ServeCommand
                 "reach it through a name of its own (DNS rebinding); with --allow-remote, list here the names other machines use to reach it.",
             HelpName = "NAME[;NAME]",
         };
+        Option<bool> noVerify = MemoryFileOptions.NoVerify();
         var command = new Command(
             "serve",
             "Explore a memory in the browser: browse the stored items, recall from a caption, an image (a stored one or a PNG, with a half hidden, " +
@@ -47,7 +48,7 @@ internal static class ServeCommand
             "  engram serve --memory emoji.engram --urls http://127.0.0.1:8080\n" +
             "  engram serve --memory emoji.engram --urls http://0.0.0.0:5000 --allow-remote --allowed-hosts mybox.lan")
         {
-            memory, urls, allowRemote, allowedHosts,
+            memory, urls, allowRemote, allowedHosts, noVerify,
         };
         command.SetAction(parse =>
         {
@@ -64,7 +65,7 @@ internal static class ServeCommand
             // Refuse a URL or a host name before the (slower) load, so the mistake is reported at once.
             IReadOnlyList<ListenAddress> addresses = ExplorerApp.CheckUrls(options.Urls, options.AllowRemote);
             ExplorerApp.CheckAllowedHosts(options.AllowedHosts);
-            MultimodalMemory loaded = MultimodalMemory.Load(path);
+            MultimodalMemory loaded = MemoryFileOptions.Load(context, path, parse.GetValue(noVerify));
             using WebApplication app = ExplorerApp.Create(loaded, options);
             Start(app, options.Urls);
             string slots = string.Join(", ", loaded.Network.Layout.Slots.Select(s => s.Name));
