@@ -122,7 +122,7 @@ internal static class GemmSelection
     /// all alike: one warm-up product per backend and shape, then <see cref="Repeats"/> rounds; per backend
     /// the sum over shapes of the fastest round (on a shared machine other work only adds time, and the
     /// choice is kept for later runs, so it should reflect the backend rather than this moment's load).
-    /// Well under a second on any backend worth choosing.
+    /// A fraction of a second on any backend worth choosing (eight rounds of three products of milliseconds each).
     /// </summary>
     public static IReadOnlyDictionary<string, double> Measure(IReadOnlyList<IGemmBackend> candidates)
     {

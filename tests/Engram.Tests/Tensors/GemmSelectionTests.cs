@@ -163,19 +163,18 @@ public sealed class GemmSelectionTests : IDisposable
     }
 
     [Fact]
-    public void Should_measure_real_backends_well_under_a_second()
+    public void Should_time_every_real_backend_on_the_trial_products()
     {
         // Given the backends this machine has
         IGemmBackend[] candidates = Gemm.OpenBlas is { } blas ? [Gemm.Managed, blas] : [Gemm.Managed];
 
         // When they are timed as on first use
-        var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, double> seconds = GemmSelection.Measure(candidates);
-        double elapsed = clock.Elapsed.TotalSeconds;
 
-        // Then every backend has a time, and the whole trial took under a second even on this shared machine
-        Assert.All(candidates, c => Assert.InRange(seconds[c.Name], 1e-6, 0.2));
-        Assert.True(elapsed < 1.0, $"The trial took {elapsed:F3} s.");
+        // Then every backend has a finite, positive time (how long the trial takes is a benchmark's question, not a test's:
+        // `engram bench gemm` prints the trial's times; a timed assertion fails on a loaded machine)
+        Assert.Equal(candidates.Select(c => c.Name).Order(), seconds.Keys.Order());
+        Assert.All(candidates, c => Assert.True(double.IsFinite(seconds[c.Name]) && seconds[c.Name] > 0, $"{c.Name}: {seconds[c.Name]}"));
     }
 
     [OpenBlasFact]
