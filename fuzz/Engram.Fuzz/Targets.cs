@@ -109,25 +109,10 @@ internal sealed class PngTarget(string repository) : Target
                 return;
             }
 
-            uint crc = Crc(bytes.AsSpan(offset + 4, 4 + (int)length));
+            uint crc = Engram.Data.Png.Crc32.Compute(bytes.AsSpan(offset + 4, 4 + (int)length));
             BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(offset + 8 + (int)length), crc);
             offset += 12 + (int)length;
         }
-    }
-
-    private static uint Crc(ReadOnlySpan<byte> bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }
 
