@@ -7,6 +7,7 @@ namespace Engram;
 /// </summary>
 public static class ExceptionMessages
 {
+    /// <summary>The message of <paramref name="exception"/> without .NET's parameter-name and actual-value tails.</summary>
     public static string WithoutParameter(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);

@@ -139,14 +139,18 @@ public static class DataCheck
 /// <summary>The file formats <see cref="DataCheck"/> decodes.</summary>
 public enum DataFileKind
 {
+    /// <summary>A PNG image.</summary>
     Png,
+    /// <summary>A RIFF/WAVE audio file.</summary>
     Wav,
+    /// <summary>An IDX array file (Fashion-MNIST's format), plain or gzipped.</summary>
     Idx,
+    /// <summary>A safetensors weights file.</summary>
     Safetensors,
 }
 
 /// <summary>One file that did not decode.</summary>
 public sealed record DataCheckFailure(string File, DataFileKind Kind, string Error);
 
-/// <summary>What <see cref="DataCheck.Run"/> found: recognised files, how many decoded, how many were not data files, the failures.</summary>
+/// <summary>What a <see cref="DataCheck"/> run found: recognised files, how many decoded, how many were not data files, the failures.</summary>
 public sealed record DataCheckReport(int Files, int Decoded, int Skipped, IReadOnlyList<DataCheckFailure> Failed);

@@ -6,6 +6,7 @@ namespace Engram.Data;
 /// </summary>
 public sealed class DataFormatException : Exception
 {
+    /// <summary>A failure to read <paramref name="path"/> at byte <paramref name="offset"/> (null when unknown): <paramref name="problem"/> says what was wrong.</summary>
     public DataFormatException(string path, long? offset, string problem)
         : base(offset is long o ? $"{path}: at byte {o}: {problem}" : $"{path}: {problem}")
     {
@@ -14,12 +15,14 @@ public sealed class DataFormatException : Exception
         Problem = problem;
     }
 
+    /// <summary>A failure with no file or message (for serialisers and the exception pattern; Engram throws the three-part form).</summary>
     public DataFormatException()
     {
         FilePath = "";
         Problem = "";
     }
 
+    /// <summary>A failure described by <paramref name="message"/> alone, with no file.</summary>
     public DataFormatException(string message)
         : base(message)
     {
@@ -27,6 +30,7 @@ public sealed class DataFormatException : Exception
         Problem = message;
     }
 
+    /// <summary>A failure described by <paramref name="message"/>, caused by <paramref name="innerException"/>.</summary>
     public DataFormatException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -182,11 +182,17 @@ public static class IdxFile
 /// <summary>The element type an IDX header declares.</summary>
 public enum IdxType
 {
+    /// <summary>Unsigned bytes (type code 0x08), as Fashion-MNIST stores pixels and labels.</summary>
     UInt8,
+    /// <summary>Signed bytes (0x09).</summary>
     Int8,
+    /// <summary>Big-endian 16-bit integers (0x0B).</summary>
     Int16,
+    /// <summary>Big-endian 32-bit integers (0x0C).</summary>
     Int32,
+    /// <summary>Big-endian 32-bit floats (0x0D).</summary>
     Float32,
+    /// <summary>Big-endian 64-bit floats (0x0E).</summary>
     Float64,
 }
 

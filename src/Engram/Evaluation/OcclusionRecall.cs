@@ -70,6 +70,7 @@ public static class OcclusionRecall
 /// <summary>The scores of an <see cref="OcclusionRecall"/> run.</summary>
 public sealed record OcclusionRecallSummary
 {
+    /// <summary>Stored images.</summary>
     public required int N { get; init; }
 
     /// <summary>Fraction of cues whose nearest stored pattern is their own image.</summary>
@@ -81,6 +82,7 @@ public sealed record OcclusionRecallSummary
     /// <summary>Mean squared error between image and final state, per pixel, averaged over images.</summary>
     public required double Mse { get; init; }
 
+    /// <summary>Mean update steps a recall ran, over all cues.</summary>
     public required double MeanSteps { get; init; }
 
     /// <summary>Wall time: storing, recalling and scoring.</summary>

@@ -10,6 +10,7 @@ namespace Engram.Evaluation;
 /// </summary>
 public static class PngDecodeBenchmark
 {
+    /// <summary>Decodes every file in <paramref name="files"/> and inflates its IDAT bytes, best of <paramref name="passes"/> passes each.</summary>
     public static PngDecodeBenchmarkResult Run(IReadOnlyList<string> files, int passes = 5)
     {
         ArgumentNullException.ThrowIfNull(files);

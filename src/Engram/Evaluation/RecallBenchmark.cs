@@ -13,6 +13,7 @@ public static class RecallBenchmark
 {
     private const int Repeats = 3;
 
+    /// <summary>Times one recall step of <paramref name="queries"/> cues over <paramref name="n"/> random patterns of length <paramref name="dimension"/> on <paramref name="backend"/>, with the generator seeded by <paramref name="seed"/>.</summary>
     public static RecallBenchmarkResult Run(int n, int dimension, int queries, IGemmBackend backend, int seed = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);

@@ -45,6 +45,7 @@ public sealed class HarmonicModel : Module
         }).ToArray();
     }
 
+    /// <summary>The architecture: modalities, coupled pairs and rank.</summary>
     public HarmonicModelConfig Config { get; }
 
     /// <summary>The modality spaces (name, d_m, λ_m, β_m).</summary>

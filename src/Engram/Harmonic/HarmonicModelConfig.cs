@@ -51,6 +51,7 @@ public sealed record HarmonicModalityConfig
 /// </summary>
 public sealed record HarmonicModelConfig
 {
+    /// <summary>The modality spaces, in slot order.</summary>
     public IReadOnlyList<HarmonicModalityConfig> Modalities { get; init; } = [];
 
     /// <summary>The coupled pairs; <see cref="Coupled"/> couples every pair.</summary>

@@ -88,7 +88,7 @@ public static class HarmonicTraining
 
     /// <summary>
     /// As <see cref="Train(HarmonicModel, IReadOnlyDictionary{string, Tensor}, HarmonicTrainingOptions, IProgress{TrainingProgress}?, CancellationToken)"/>,
-    /// with several views of each item in a modality: <paramref name=nameof(baseCodes)/>[m] holds one or more
+    /// with several views of each item in a modality: <paramref name="baseCodes"/>[m] holds one or more
     /// [N, BaseDimension] tensors (row i of each is item i: its stored code, the code of its name in
     /// another voice, of its image with noise…), and every batch row takes one of its modality's views
     /// at random. The adapters then learn to map every view of an item to the same place. A modality

@@ -39,10 +39,13 @@ public sealed class MemoryEncoders
         Described = described;
     }
 
+    /// <summary>The image codec of the image slot; null when the memory stores no images.</summary>
     public IImageCodec? Image { get; }
 
+    /// <summary>The text encoder of the caption slot; null when the memory stores no captions.</summary>
     public ITextEncoder? Text { get; }
 
+    /// <summary>The audio encoder of the sound slot; null when the memory stores no sounds.</summary>
     public IAudioEncoder? Audio { get; }
 
     /// <summary>The harmonic model of a harmonic memory; null for a Hopfield Encoding Network memory.</summary>

@@ -62,13 +62,16 @@ public sealed record MemoryRecall
     /// <summary>The stored item nearest to the final state.</summary>
     public required int Index { get; init; }
 
+    /// <summary>The recalled item's id.</summary>
     public required string Id { get; init; }
 
+    /// <summary>The recalled item's caption, when it has one.</summary>
     public string? Caption { get; init; }
 
     /// <summary>The largest softmax weight at the last step.</summary>
     public required double TopWeight { get; init; }
 
+    /// <summary>Update steps taken (at most the options' maximum).</summary>
     public required int Steps { get; init; }
 
     /// <summary>Whether the final state is a mixture rather than a stored item.</summary>
@@ -99,6 +102,8 @@ public sealed record MemoryRecall
 /// <summary>What one free modality of a harmonic recall settled on.</summary>
 /// <param name="Modality">The free modality (a slot name).</param>
 /// <param name="Index">The stored item nearest (cosine) to the modality's final state.</param>
+/// <param name="Id">That item's id.</param>
+/// <param name="Caption">That item's caption, when it has one.</param>
 /// <param name="Cosine">cos(x_T, ξ) with that item's slot.</param>
 /// <param name="TopWeight">The largest weight of the modality's attractor, softmax(β_m ξₙ·x_T).</param>
 /// <param name="Metastable">Whether the modality's read-out is a mixture rather than one stored slot.</param>
@@ -155,13 +160,16 @@ public sealed partial class MultimodalMemory
     /// <summary>The network: slots, scales and stored patterns.</summary>
     public HopfieldEncodingNetwork Network { get; }
 
+    /// <summary>The encoders that turn cues and stored items into slot codes and decode recalled states.</summary>
     public MemoryEncoders Encoders { get; }
 
+    /// <summary>The stored items, in the order of the network's patterns.</summary>
     public IReadOnlyList<MemoryItem> Items { get; }
 
     /// <summary>The recall options saved with the memory: similarity, β and steps (each recall may override them; the cue mode is chosen per cue).</summary>
     public RecallOptions Options { get; }
 
+    /// <summary>Stored items.</summary>
     public int Count => Items.Count;
 
     /// <summary>Whether the file this memory was opened from had its checksum verified (see <see cref="ChecksumNote"/>).</summary>

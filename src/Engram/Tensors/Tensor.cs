@@ -131,6 +131,7 @@ public sealed class Tensor
         set => Span[i] = value;
     }
 
+    /// <summary>The shape, for messages: <c>Tensor[N, D]</c>.</summary>
     public override string ToString() => $"Tensor[{string.Join(", ", _shape)}]";
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

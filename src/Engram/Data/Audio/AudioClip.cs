@@ -9,6 +9,7 @@ public sealed class AudioClip
     /// <summary>The most samples Engram will hold: 2²⁸ (1 GiB of floats; 3 hours of stereo at 48 kHz).</summary>
     public const long MaxSamples = 1L << 28;
 
+    /// <summary>A clip of <paramref name="samples"/> (channels interleaved, in [−1, 1]) at <paramref name="sampleRate"/> frames per second; the sample count must be a whole number of frames.</summary>
     public AudioClip(int sampleRate, int channels, float[] samples)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
@@ -27,6 +28,7 @@ public sealed class AudioClip
     /// <summary>Frames per second.</summary>
     public int SampleRate { get; }
 
+    /// <summary>Channels per frame (1 = mono, 2 = stereo).</summary>
     public int Channels { get; }
 
     /// <summary>All samples, channels interleaved.</summary>
@@ -35,6 +37,7 @@ public sealed class AudioClip
     /// <summary>Samples per channel.</summary>
     public int FrameCount => Samples.Length / Channels;
 
+    /// <summary>How long the clip plays: <see cref="FrameCount"/> / <see cref="SampleRate"/>.</summary>
     public TimeSpan Duration => TimeSpan.FromSeconds((double)FrameCount / SampleRate);
 
     /// <summary>The mean of the channels, frame by frame (a copy when already mono).</summary>
@@ -60,5 +63,6 @@ public sealed class AudioClip
         return mono;
     }
 
+    /// <summary>The channels, sample rate and duration, for messages.</summary>
     public override string ToString() => $"AudioClip[{Channels} ch, {SampleRate} Hz, {Duration.TotalSeconds:F3} s]";
 }

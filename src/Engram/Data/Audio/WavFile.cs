@@ -24,6 +24,7 @@ public static class WavFile
     private const ushort FormatFloat = 3;
     private const ushort FormatExtensible = 0xFFFE;
 
+    /// <summary>Reads the WAV file at <paramref name="path"/>; a file that is not valid WAV gives a <see cref="DataFormatException"/> naming it and the offset.</summary>
     public static AudioClip Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -41,6 +42,7 @@ public static class WavFile
         return Read(File.ReadAllBytes(path), path);
     }
 
+    /// <summary>Reads WAV <paramref name="bytes"/>; <paramref name="sourceName"/> names them in errors.</summary>
     public static AudioClip Read(ReadOnlySpan<byte> bytes, string sourceName)
     {
         if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes.Slice(8, 4).SequenceEqual("WAVE"u8))

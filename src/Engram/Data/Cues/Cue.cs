@@ -11,6 +11,7 @@ namespace Engram.Data.Cues;
 /// </remarks>
 public sealed record Cue
 {
+    /// <summary>A cue of <paramref name="content"/> and its observation <paramref name="mask"/>, which must have one value per sample.</summary>
     public Cue(float[] content, float[] mask)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -38,6 +38,7 @@ public sealed record CueSpec
         MaxAmount = maxAmount;
     }
 
+    /// <summary>Which kind of cue this is.</summary>
     public CueKind Kind { get; }
 
     /// <summary>The hidden half, for <see cref="CueKind.Half"/>.</summary>
@@ -49,10 +50,12 @@ public sealed record CueSpec
     /// <summary>The largest rectangle fraction for <see cref="CueKind.Rectangle"/>; otherwise equal to <see cref="Amount"/>.</summary>
     public double MaxAmount { get; }
 
+    /// <summary>Half of the image hidden: <c>bottom-half</c>, <c>top-half</c>, ….</summary>
     public static CueSpec Half(OcclusionRegion region) =>
         Enum.IsDefined(region) ? new(CueKind.Half, region, 0, 0)
             : throw new ArgumentOutOfRangeException(nameof(region), region, "Unknown occlusion region.");
 
+    /// <summary>A random rectangle hidden, its area fraction drawn from [<paramref name="minFraction"/>, <paramref name="maxFraction"/>], both in [0, 1].</summary>
     public static CueSpec Rectangle(double minFraction, double maxFraction)
     {
         CueImage.CheckFraction(minFraction, nameof(minFraction));
@@ -61,16 +64,19 @@ public sealed record CueSpec
             : throw new ArgumentException($"minFraction ({minFraction}) exceeds maxFraction ({maxFraction}).", nameof(minFraction));
     }
 
+    /// <summary>A <paramref name="fraction"/> in [0, 1] of the pixels hidden at random.</summary>
     public static CueSpec Pixels(double fraction)
     {
         CueImage.CheckFraction(fraction, nameof(fraction));
         return new(CueKind.Pixels, default, fraction, fraction);
     }
 
+    /// <summary>Gaussian noise of standard deviation <paramref name="sigma"/> (finite, ≥ 0) on every sample.</summary>
     public static CueSpec GaussianNoise(double sigma) =>
         sigma >= 0 && double.IsFinite(sigma) ? new(CueKind.GaussianNoise, default, sigma, sigma)
             : throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "σ must be finite and ≥ 0.");
 
+    /// <summary>A <paramref name="fraction"/> in [0, 1] of the pixels set to 0 or 1 at random.</summary>
     public static CueSpec SaltAndPepper(double fraction)
     {
         CueImage.CheckFraction(fraction, nameof(fraction));

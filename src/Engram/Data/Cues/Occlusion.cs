@@ -3,9 +3,13 @@ namespace Engram.Data.Cues;
 /// <summary>Which part of an image an occlusion hides.</summary>
 public enum OcclusionRegion
 {
+    /// <summary>Rows from the middle (the smaller half for an odd height) to the bottom hidden.</summary>
     BottomHalf,
+    /// <summary>Rows from the top to the middle hidden.</summary>
     TopHalf,
+    /// <summary>Columns from the left to the middle hidden.</summary>
     LeftHalf,
+    /// <summary>Columns from the middle to the right hidden.</summary>
     RightHalf,
 }
 

@@ -16,6 +16,7 @@ public static class FolderDataset
     /// <summary>The captions file looked for in the folder.</summary>
     public const string CaptionsFile = "captions.csv";
 
+    /// <summary>Reads the items of <paramref name="folder"/>; a folder that does not exist or holds no PNG is refused with a message saying so.</summary>
     public static IDataset Load(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);

@@ -16,16 +16,22 @@ public interface IDataset : IReadOnlyList<DatasetItem>
 /// <summary>A dataset over an in-memory list of items.</summary>
 public sealed class ListDataset(string name, string source, string location, IReadOnlyList<DatasetItem> items) : IDataset
 {
+    /// <inheritdoc />
     public string Name { get; } = name;
 
+    /// <inheritdoc />
     public string Source { get; } = source;
 
+    /// <inheritdoc />
     public string Location { get; } = location;
 
+    /// <summary>The number of items.</summary>
     public int Count => items.Count;
 
+    /// <summary>The item at <paramref name="index"/>, in the dataset's order.</summary>
     public DatasetItem this[int index] => items[index];
 
+    /// <summary>The items, in order.</summary>
     public IEnumerator<DatasetItem> GetEnumerator() => items.GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

@@ -37,10 +37,13 @@ public sealed class Image
         Pixels = pixels ?? new float[samples];
     }
 
+    /// <summary>Pixels per row.</summary>
     public int Width { get; }
 
+    /// <summary>Rows of pixels.</summary>
     public int Height { get; }
 
+    /// <summary>The channels of each pixel and their order.</summary>
     public PixelLayout Layout { get; }
 
     /// <summary>Samples per pixel: 1, 2, 3 or 4.</summary>
@@ -67,6 +70,7 @@ public sealed class Image
         set => Pixels[Index(x, y, c)] = value;
     }
 
+    /// <summary>The size and layout, for messages.</summary>
     public override string ToString() => $"Image[{Width}×{Height} {Layout}]";
 
     private int Index(int x, int y, int c)

@@ -34,6 +34,7 @@ public static class PngDecoder
     private static readonly (int X, int Y, int Dx, int Dy)[] s_adam7 =
         [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
 
+    /// <summary>Decodes the PNG file at <paramref name="path"/> within the limits of <paramref name="options"/> (defaults when null); a corrupt or oversized file gives a <see cref="DataFormatException"/> naming it.</summary>
     public static PngImage Decode(string path, PngDecodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -41,6 +42,7 @@ public static class PngDecoder
         return Decode(ReadFile(path, options), path, options);
     }
 
+    /// <summary>Decodes PNG <paramref name="bytes"/> within the limits of <paramref name="options"/>; <paramref name="sourceName"/> names them in errors.</summary>
     public static PngImage Decode(ReadOnlySpan<byte> bytes, string sourceName, PngDecodeOptions? options = null)
     {
         options ??= new PngDecodeOptions();

@@ -5,10 +5,15 @@ namespace Engram.Data.Png;
 /// <summary>The colour types of the PNG specification (IHDR byte 9).</summary>
 public enum PngColorType : byte
 {
+    /// <summary>Greyscale: one sample per pixel.</summary>
     Grey = 0,
+    /// <summary>Red, green, blue.</summary>
     Rgb = 2,
+    /// <summary>Indices into the PLTE palette (with alpha from tRNS when present).</summary>
     Palette = 3,
+    /// <summary>Greyscale and alpha.</summary>
     GreyAlpha = 4,
+    /// <summary>Red, green, blue and alpha.</summary>
     Rgba = 6,
 }
 

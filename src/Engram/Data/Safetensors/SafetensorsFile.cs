@@ -40,6 +40,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         _byName = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
     }
 
+    /// <summary>The file's path, as given to <see cref="Open"/>.</summary>
     public string Path { get; }
 
     /// <summary>The header's <c>__metadata__</c> (string to string), empty when absent.</summary>
@@ -48,6 +49,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <summary>The tensors, in the order of their data.</summary>
     public IReadOnlyList<SafetensorsEntry> Entries { get; }
 
+    /// <summary>Opens and maps <paramref name="path"/> and reads its header; a corrupt header gives a <see cref="DataFormatException"/> naming the file and offset. Dispose the file to unmap it.</summary>
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -93,6 +95,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
     }
 
+    /// <summary>Whether the file holds a tensor called <paramref name="name"/>.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     /// <summary>The entry called <paramref name="name"/>; the error lists some names that exist.</summary>
@@ -136,6 +139,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return Tensor.FromArray(values, shape);
     }
 
+    /// <summary>Unmaps the file; tensors already read stay valid.</summary>
     public void Dispose()
     {
         if (_disposed)

@@ -27,21 +27,26 @@ public sealed class SafetensorsTensor
         Data = data;
     }
 
+    /// <summary>The tensor's name in the header.</summary>
     public string Name { get; }
 
+    /// <summary>The element type of <see cref="Data"/>.</summary>
     public SafetensorsDtype Dtype { get; }
 
+    /// <summary>The dimensions, outermost first.</summary>
     public IReadOnlyList<long> Shape { get; }
 
     /// <summary>The values' little-endian bytes, row-major.</summary>
     public byte[] Data { get; }
 
+    /// <summary>A 32-bit float tensor called <paramref name="name"/> with the values and shape of <paramref name="tensor"/>.</summary>
     public static SafetensorsTensor FromFloat32(string name, Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         return FromFloat32(name, tensor.Span.ToArray(), tensor.Shape.ToArray());
     }
 
+    /// <summary>A 32-bit float tensor called <paramref name="name"/> of <paramref name="values"/> (row-major) and <paramref name="shape"/>.</summary>
     public static SafetensorsTensor FromFloat32(string name, float[] values, int[] shape)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -71,6 +76,7 @@ public sealed class SafetensorsTensor
 /// </summary>
 public static class SafetensorsWriter
 {
+    /// <summary>Writes <paramref name="tensors"/> (distinct names) and <paramref name="metadata"/> to <paramref name="path"/>, replacing it whole.</summary>
     public static void Write(string path, IEnumerable<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

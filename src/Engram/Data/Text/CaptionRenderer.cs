@@ -10,6 +10,7 @@ namespace Engram.Data.Text;
 /// </summary>
 public static class CaptionRenderer
 {
+    /// <summary>The background (white, 1) and ink (black, 0) values of rendered pixels.</summary>
     public const float Background = 1f, Ink = 0f;
 
     /// <summary>The side of the smallest square that holds a digest in compact mode (see <see cref="RenderDigest"/>).</summary>

@@ -19,6 +19,7 @@ public sealed class LogMelSpectrogram
     private readonly float[,] _filterbank;
     private readonly int _bins;
 
+    /// <summary>A front end with <paramref name="options"/>, checked here: the window, FFT size and mel bands must fit the sample rate.</summary>
     public LogMelSpectrogram(LogMelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -35,6 +36,7 @@ public sealed class LogMelSpectrogram
             options.SampleRate, options.FftSize, options.Mels, options.MinFrequency, MaxFrequency);
     }
 
+    /// <summary>The settings this front end was made with.</summary>
     public LogMelOptions Options => _options;
 
     /// <summary>The upper edge of the mel bands in Hz: <see cref="LogMelOptions.MaxFrequency"/> or SampleRate/2.</summary>

@@ -16,11 +16,13 @@ public sealed record SpeechEncoderConfig
     /// <summary>Channels after the stem and after each of the three stride-2 convolutions.</summary>
     public int[] Widths { get; init; } = [16, 32, 64, 64];
 
+    /// <summary>Width of the hidden layer between the flattened features and the code.</summary>
     public int Hidden { get; init; } = 256;
 
     /// <summary>The code's length: the text encoder's, whose codes the speech codes are aligned with.</summary>
     public int Dimension { get; init; } = 64;
 
+    /// <summary>Checks that the sizes fit together; the message names the setting that does not.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Mels, 8, nameof(Mels));
@@ -54,6 +56,7 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
     private static readonly LogMelOptions s_front = new();
     private readonly Sequential _network;
 
+    /// <summary>A speech encoder of <paramref name="config"/>'s shape, its weights drawn from <paramref name="random"/> (untrained).</summary>
     public SpeechEncoder(SpeechEncoderConfig config, Rng random)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -71,10 +74,13 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
             new Linear(config.Hidden, config.Dimension, random)));
     }
 
+    /// <summary>The shape of the network.</summary>
     public SpeechEncoderConfig Config { get; }
 
+    /// <inheritdoc />
     public string Name => "speech";
 
+    /// <inheritdoc />
     public int CodeLength => Config.Dimension;
 
     /// <summary>The SHA-256 of the weight file this encoder was loaded from (null when built in memory).</summary>
@@ -120,6 +126,7 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
     public Variable<float> Embed(NdArray<float> features) =>
         Op.L2Normalize(_network.Forward(new Variable<float>(features.Reshape(features.Dim(0), 1, Config.Mels, Config.Frames))));
 
+    /// <summary>Unit-length codes [N, Dimension] for N clips: each is mixed to mono, resampled to 16 kHz and put through the log-mel front end and the network.</summary>
     public Tensor Encode(IReadOnlyList<AudioClip> clips)
     {
         ArgumentNullException.ThrowIfNull(clips);

@@ -14,10 +14,13 @@ public sealed record ConvCodecConfig
     /// <summary>"autoencoder", "vq-vae" or "dvae".</summary>
     public required string Kind { get; init; }
 
+    /// <summary>Channels of the images (1 grey, 3 colour).</summary>
     public required int Channels { get; init; }
 
+    /// <summary>Image height in pixels; a multiple of the cell size.</summary>
     public required int Height { get; init; }
 
+    /// <summary>Image width in pixels; a multiple of the cell size.</summary>
     public required int Width { get; init; }
 
     /// <summary>Channel counts after the stem and after each downsampling, e.g. [16, 32, 32].</summary>
@@ -38,6 +41,7 @@ public sealed record ConvCodecConfig
     /// <summary>Discrete VAE: Gumbel temperature at the start and the end of training.</summary>
     public double StartTemperature { get; init; } = 1.0;
 
+    /// <summary>Discrete VAE: Gumbel temperature at the end of training.</summary>
     public double EndTemperature { get; init; } = 0.3;
 
     /// <summary>
@@ -51,14 +55,15 @@ public sealed record ConvCodecConfig
     /// <summary>Groups of the residual block's group norms.</summary>
     public int NormGroups { get; init; } = 8;
 
+    /// <summary>The images' shape, channels × height × width.</summary>
     [JsonIgnore]
     public ImageShape Shape => new(Channels, Height, Width);
 
-    /// <summary>The latent grid's side lengths.</summary>
     /// <summary>The side of the square of pixels each latent position sits on.</summary>
     [JsonIgnore]
     public int CellSize => 1 << (Widths.Length - 1);
 
+    /// <summary>The latent grid's side lengths.</summary>
     [JsonIgnore]
     public (int Height, int Width) LatentGrid => (Height >> (Widths.Length - 1), Width >> (Widths.Length - 1));
 

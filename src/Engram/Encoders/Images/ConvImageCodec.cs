@@ -76,14 +76,19 @@ public abstract class ConvImageCodec : Module, IImageCodec
     /// <summary>Decoder input grid → images in [0, 1].</summary>
     public Sequential Decoder { get; }
 
+    /// <inheritdoc />
     public string Name => Config.Kind;
 
+    /// <inheritdoc />
     public ImageShape Shape => Config.Shape;
 
+    /// <inheritdoc />
     public abstract int CodeLength { get; }
 
+    /// <inheritdoc />
     public virtual CodeKind Kind => CodeKind.Continuous;
 
+    /// <inheritdoc />
     public virtual CategoricalLayout? Categorical => null;
 
     /// <summary>The SHA-256 of the weight file this codec was loaded from (null when built in memory).</summary>
@@ -92,6 +97,7 @@ public abstract class ConvImageCodec : Module, IImageCodec
     /// <summary>Tokens per code: the latent grid's positions.</summary>
     public int GridPositions => Config.LatentGrid.Height * Config.LatentGrid.Width;
 
+    /// <inheritdoc />
     public Tensor Encode(Tensor images)
     {
         ImageCodecs.CheckImages(this, images);
@@ -111,6 +117,7 @@ public abstract class ConvImageCodec : Module, IImageCodec
         return codes;
     }
 
+    /// <inheritdoc />
     public Tensor Decode(Tensor codes)
     {
         ImageCodecs.CheckCodes(this, codes);

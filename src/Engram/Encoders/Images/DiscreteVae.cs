@@ -24,18 +24,22 @@ public sealed class DiscreteVae : ConvImageCodec
     /// <summary>The token embedding [V, D] that the decoder reads.</summary>
     public Variable<float> Embedding { get; }
 
+    /// <summary>One-hot tokens: vocabulary size × latent positions.</summary>
     public override int CodeLength => Config.CodebookSize * GridPositions;
 
+    /// <summary>Categorical: one token per latent position.</summary>
     public override CodeKind Kind => CodeKind.Categorical;
 
     private protected override bool TokenMajor => true;
 
+    /// <summary>Latent positions × vocabulary, token-major.</summary>
     public override CategoricalLayout? Categorical => new CategoricalLayout(GridPositions, Config.CodebookSize);
 
     /// <summary>The Gumbel temperature at a point of training (geometric from start to end).</summary>
     public double Temperature(double progress) =>
         Config.StartTemperature * Math.Pow(Config.EndTemperature / Config.StartTemperature, Math.Clamp(progress, 0, 1));
 
+    /// <summary>Reconstruction MSE of the Gumbel-softmax relaxation plus the weighted KL to the uniform prior over tokens.</summary>
     public override TrainingLoss Loss(NdArray<float> images, TrainingStep step)
     {
         ArgumentNullException.ThrowIfNull(images);

@@ -3,22 +3,29 @@ namespace Engram.Encoders.Images;
 /// <summary>The raw-pixel codec: the code is the image itself (the paper's plain modern Hopfield network).</summary>
 public sealed class IdentityCodec(ImageShape shape) : IImageCodec
 {
+    /// <inheritdoc />
     public string Name => "identity";
 
+    /// <inheritdoc />
     public ImageShape Shape { get; } = shape;
 
+    /// <summary>One value per pixel sample.</summary>
     public int CodeLength => Shape.Length;
 
+    /// <summary>Continuous: the pixels themselves.</summary>
     public CodeKind Kind => CodeKind.Continuous;
 
+    /// <summary>Always null: raw pixels are not categorical.</summary>
     public CategoricalLayout? Categorical => null;
 
+    /// <summary>A copy of the images.</summary>
     public Tensor Encode(Tensor images)
     {
         ImageCodecs.CheckImages(this, images);
         return images.Clone();
     }
 
+    /// <summary>A copy of the codes, read as images.</summary>
     public Tensor Decode(Tensor codes)
     {
         ImageCodecs.CheckCodes(this, codes);

@@ -16,8 +16,10 @@ public sealed class KlAutoencoder : ConvImageCodec
     {
     }
 
+    /// <summary>The mean μ: latent channels × latent positions.</summary>
     public override int CodeLength => Config.LatentChannels * GridPositions;
 
+    /// <summary>Reconstruction MSE of a sampled z = μ + σ·ε plus the weighted KL to N(0, I).</summary>
     public override TrainingLoss Loss(NdArray<float> images, TrainingStep step)
     {
         ArgumentNullException.ThrowIfNull(images);

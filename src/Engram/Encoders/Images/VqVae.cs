@@ -29,8 +29,10 @@ public sealed class VqVae : ConvImageCodec
     /// <summary>The codebook [K, D].</summary>
     public Variable<float> Codebook { get; }
 
+    /// <summary>The quantized grid: latent channels × latent positions.</summary>
     public override int CodeLength => Config.LatentChannels * GridPositions;
 
+    /// <summary>Reconstruction MSE through the straight-through estimator, plus the codebook and commitment terms; restarts unused codebook entries every <see cref="RestartEvery"/> steps.</summary>
     public override TrainingLoss Loss(NdArray<float> images, TrainingStep step)
     {
         ArgumentNullException.ThrowIfNull(images);

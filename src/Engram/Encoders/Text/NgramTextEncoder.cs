@@ -14,8 +14,10 @@ public sealed record NgramTextConfig
     /// <summary>Character n-grams from <see cref="MinN"/> to <see cref="MaxN"/> characters.</summary>
     public int MinN { get; init; } = 2;
 
+    /// <summary>The longest character n-gram counted.</summary>
     public int MaxN { get; init; } = 4;
 
+    /// <summary>Width of the hidden layer of the MLP.</summary>
     public int Hidden { get; init; } = 256;
 
     /// <summary>The code's length.</summary>
@@ -24,6 +26,7 @@ public sealed record NgramTextConfig
     /// <summary>The length of the image codes the encoder was aligned with (its image projection's input).</summary>
     public int ImageCodeLength { get; init; }
 
+    /// <summary>Checks that the sizes are positive and <see cref="MaxN"/> ≥ <see cref="MinN"/>; the message names the setting.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Buckets, nameof(Buckets));
@@ -48,6 +51,7 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
     public const string ConfigKey = "engram.text_encoder";
     private readonly Linear _hidden, _output, _imageProjection;
 
+    /// <summary>An encoder of <paramref name="config"/>'s shape, its weights drawn from <paramref name="random"/> (untrained).</summary>
     public NgramTextEncoder(NgramTextConfig config, Rng random)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -58,10 +62,13 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
         _imageProjection = AddModule("image_projection", new Linear(config.ImageCodeLength, config.Dimension, random));
     }
 
+    /// <summary>The shape of the network.</summary>
     public NgramTextConfig Config { get; }
 
+    /// <inheritdoc />
     public string Name => "ngram";
 
+    /// <inheritdoc />
     public int CodeLength => Config.Dimension;
 
     /// <summary>The SHA-256 of the weight file this encoder was loaded from (null when built in memory).</summary>
@@ -140,6 +147,7 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
     public Variable<float> ProjectImages(Variable<float> imageCodes) =>
         Op.L2Normalize(_imageProjection.Forward(Op.LayerNorm(imageCodes, null, null)));
 
+    /// <summary>Unit-length codes [N, Dimension] for N captions.</summary>
     public Tensor Encode(IReadOnlyList<string> captions)
     {
         ArgumentNullException.ThrowIfNull(captions);

@@ -13,8 +13,10 @@ public sealed class PixelizedTextEncoder(IImageCodec codec) : ITextEncoder
 {
     private readonly IImageCodec _codec = codec ?? throw new ArgumentNullException(nameof(codec));
 
+    /// <inheritdoc />
     public string Name => "pixelized";
 
+    /// <summary>The image codec's code length: a caption's code is the code of its rendered digest.</summary>
     public int CodeLength => _codec.CodeLength;
 
     /// <summary>The rendered digest images [N, C·H·W] that the codec encodes.</summary>
@@ -40,5 +42,6 @@ public sealed class PixelizedTextEncoder(IImageCodec codec) : ITextEncoder
         return images;
     }
 
+    /// <summary>Codes [N, CodeLength]: each caption's digest rendered (<see cref="Render"/>), then encoded by the image codec.</summary>
     public Tensor Encode(IReadOnlyList<string> captions) => _codec.Encode(Render(captions));
 }

@@ -27,6 +27,7 @@ public sealed record ExperimentRow
     /// <summary>"full", "masked" or "masked-free" (see <see cref="Memory.CueMode"/>).</summary>
     public required string CueMode { get; init; }
 
+    /// <summary>The inverse temperature β of the recall.</summary>
     public required double Beta { get; init; }
 
     /// <summary>Stored items.</summary>
@@ -80,6 +81,7 @@ public sealed class ExperimentReport(string name, string description)
     /// <summary>What was run, in a sentence or two (the head of the Markdown file).</summary>
     public string Description { get; } = description;
 
+    /// <summary>The result rows, in the order they were added.</summary>
     public IReadOnlyList<ExperimentRow> Rows => _rows;
 
     /// <summary>Figure file names → SVG documents.</summary>
@@ -91,6 +93,7 @@ public sealed class ExperimentReport(string name, string description)
     /// <summary>The settings the experiment ran with, for the summary.</summary>
     public IDictionary<string, object> Settings { get; } = new Dictionary<string, object>(StringComparer.Ordinal);
 
+    /// <summary>Appends <paramref name="row"/> to <see cref="Rows"/>.</summary>
     public void Add(ExperimentRow row) => _rows.Add(row);
 
     /// <summary>Adds an SVG figure written as <paramref name="fileName"/>.</summary>

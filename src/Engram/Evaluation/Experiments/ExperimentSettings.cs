@@ -19,6 +19,7 @@ public sealed record ExperimentSettings
     /// <summary>Stored items N, ascending (experiments at one N use the first).</summary>
     public IReadOnlyList<int> Sizes { get; init; } = [6000];
 
+    /// <summary>Similarity measures compared (experiments with one measure use the first).</summary>
     public IReadOnlyList<Similarity> Similarities { get; init; } = [Similarity.Dot, Similarity.L2];
 
     /// <summary>β values (experiments at one β use the first).</summary>
@@ -42,6 +43,7 @@ public sealed record ExperimentSettings
     /// <summary>Receives a line per stage and per finished row (progress for a terminal).</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Cancels the experiment: a cancelled run throws <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Checks the values, naming the setting that is wrong.</summary>

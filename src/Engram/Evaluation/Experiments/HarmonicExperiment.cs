@@ -28,12 +28,16 @@ public sealed record HarmonicSettings
     /// <summary>At most this many emoji (the first, in the package's order).</summary>
     public int MaxItems { get; init; } = int.MaxValue;
 
+    /// <summary>Training epochs of the harmonic model.</summary>
     public int Epochs { get; init; } = HarmonicTraining.DefaultEpochs;
 
+    /// <summary>Items per training batch.</summary>
     public int BatchSize { get; init; } = HarmonicTraining.DefaultBatchSize;
 
+    /// <summary>The AdamW learning rate.</summary>
     public double LearningRate { get; init; } = HarmonicTraining.DefaultLearningRate;
 
+    /// <summary>Seeds the weights, the batch order and the cue draws: the same seed gives the same run.</summary>
     public ulong Seed { get; init; } = 1;
 
     /// <summary>d_m of every modality space.</summary>
@@ -78,6 +82,7 @@ public sealed record HarmonicSettings
     /// <summary>Receives a line per stage (progress for a terminal).</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Cancels the experiment: a cancelled run throws <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Checks the values, naming the setting that is wrong.</summary>

@@ -29,10 +29,13 @@ public sealed class EncodedImages
     /// <summary>The encoder's name in results ("raw" for pixels).</summary>
     public string Encoder { get; }
 
+    /// <summary>The codec that made <see cref="Codes"/> and decodes recalled states.</summary>
     public IImageCodec Codec { get; }
 
+    /// <summary>The stored images, one per row.</summary>
     public Tensor Images { get; }
 
+    /// <summary>The stored codes, Enc(image), one per row.</summary>
     public Tensor Codes { get; }
 
     /// <summary>Dec(Enc(image)): what a perfect recall decodes to (raw: the image).</summary>
@@ -41,11 +44,13 @@ public sealed class EncodedImages
     /// <summary>The occluded images the cues come from.</summary>
     public Tensor CueImages { get; }
 
+    /// <summary>The codes of <see cref="CueImages"/>, one per cue.</summary>
     public Tensor CueCodes { get; }
 
     /// <summary>1 where the visible pixels alone determine the code component (one row for every cue).</summary>
     public float[] CodeMask { get; }
 
+    /// <summary>Stored items (rows of <see cref="Images"/>).</summary>
     public int Count => Images.RowCount;
 
     /// <summary>Encodes <paramref name="images"/> and their copies under <paramref name="pixelMask"/> (1 = visible).</summary>

@@ -10,6 +10,8 @@ namespace Engram.Evaluation.Figures;
 /// <param name="Name">The legend entry.</param>
 /// <param name="X">Horizontal coordinates, as many as <paramref name="Y"/>.</param>
 /// <param name="Y">Vertical coordinates.</param>
+/// <param name="Colour">The palette entry; -1 takes the series' position.</param>
+/// <param name="Dashed">Whether the line is dashed.</param>
 /// <remarks>
 /// <paramref name="Colour"/> picks the palette entry (default: the series' position), so that related
 /// series can share a colour and differ by <paramref name="Dashed"/> lines.

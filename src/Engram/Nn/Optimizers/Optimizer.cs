@@ -41,12 +41,16 @@ public class Adam
     /// <summary>The step size; a schedule may change it between steps.</summary>
     public double LearningRate { get; set; }
 
+    /// <summary>Adam's decay rate β₁ of the running mean of gradients.</summary>
     public double Beta1 { get; }
 
+    /// <summary>Adam's decay rate β₂ of the running mean of squared gradients.</summary>
     public double Beta2 { get; }
 
+    /// <summary>Added to the root of the second moment before dividing, so that no step divides by zero.</summary>
     public double Epsilon { get; }
 
+    /// <summary>The weight-decay factor: decoupled for <see cref="AdamW"/>, added to the gradient for <see cref="Adam"/>.</summary>
     public double WeightDecay { get; }
 
     /// <summary>Steps taken so far.</summary>

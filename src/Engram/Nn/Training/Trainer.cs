@@ -27,8 +27,10 @@ public sealed record TrainingStep(int Epoch, int Step, long GlobalStep, long Tot
 /// <summary>How to train: epochs, batch size, the AdamW schedule, clipping, the seed and checkpoints.</summary>
 public sealed record TrainerOptions
 {
+    /// <summary>Passes over the training data.</summary>
     public int Epochs { get; init; } = 5;
 
+    /// <summary>Items per step.</summary>
     public int BatchSize { get; init; } = 128;
 
     /// <summary>Peak learning rate of the warm-up + cosine schedule.</summary>
@@ -43,6 +45,7 @@ public sealed record TrainerOptions
     /// <summary>Global gradient-norm clip (0: none).</summary>
     public double ClipNorm { get; init; } = 1.0;
 
+    /// <summary>Seeds the batch order and the random draws of the loss: the same seed gives the same weights.</summary>
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Where checkpoints go (null: none). A checkpoint is a weight file with the optimizer state and the position.</summary>
@@ -66,6 +69,7 @@ public sealed record TrainerOptions
     public TrainerOptions WithSetting(string name, string value) =>
         this with { Settings = new Dictionary<string, string>(Settings, StringComparer.Ordinal) { [name] = value } };
 
+    /// <summary>Checks the values, naming the setting that is wrong.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, nameof(Epochs));

@@ -34,6 +34,7 @@ public sealed class TrainingFingerprint : IDisposable
     /// <summary>The hash of everything added, as lower-case hex.</summary>
     public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
 
+    /// <summary>Releases the hash.</summary>
     public void Dispose() => _hash.Dispose();
 
     private void AddLength(int length)
