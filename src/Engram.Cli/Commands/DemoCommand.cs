@@ -56,7 +56,7 @@ internal static class DemoCommand
             OutputPath.CheckReplaceable(Path.Combine(folder, "fmnist.engram"), OutputFileKind.Memory, replace, "--out");
             OutputPath.CheckReplaceable(Path.Combine(folder, "emoji.engram"), OutputFileKind.Memory, replace, "--out");
             JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), replace);
-            string models = ShippedData.Find("models") ?? throw new DirectoryNotFoundException("data/models was not found: run the demo from the repository.");
+            string models = ShippedData.Find("models") ?? throw new DirectoryNotFoundException(MissingData("models"));
             var rows = new List<DemoRow>();
             var html = new StringBuilder();
 
@@ -84,9 +84,15 @@ internal static class DemoCommand
         return command;
     }
 
+    // The shipped data travels with the tool (beside the program) and with the repository (its data/ folder).
+    private static string MissingData(string folder) => Environment.GetEnvironmentVariable("ENGRAM_DATA") is { Length: > 0 } set
+        ? $"ENGRAM_DATA is {set}, which has no {folder} folder: point it at the shipped data folder (the repository's data/), or unset it."
+        : $"The shipped data/{folder} was found neither beside the engram program nor above the current folder: " +
+          "reinstall the tool (its package carries data/), run from a clone of the repository, or set ENGRAM_DATA to a data folder.";
+
     private static void FashionMnistPart(CliContext context, string folder, string models, List<DemoRow> rows, StringBuilder html)
     {
-        string shipped = FashionMnist.ShippedDirectory() ?? throw new DirectoryNotFoundException("data/fashion-mnist was not found: run the demo from the repository.");
+        string shipped = FashionMnist.ShippedDirectory() ?? throw new DirectoryNotFoundException(MissingData("fashion-mnist"));
         IdxData data = IdxFile.Read(Path.Combine(shipped, "train-images-idx3-ubyte.gz"), scale: 1.0 / 255);
         IdxData labels = IdxFile.Read(Path.Combine(shipped, "train-labels-idx1-ubyte.gz"));
         int n = data.Count;
@@ -130,7 +136,7 @@ internal static class DemoCommand
 
     private static void EmojiPart(CliContext context, string folder, string models, List<DemoRow> rows, StringBuilder html)
     {
-        IDataset emoji = EmojiDataset.LoadFrom(ShippedData.Find("emoji") ?? throw new DirectoryNotFoundException("data/emoji was not found: run the demo from the repository."), "shipped");
+        IDataset emoji = EmojiDataset.LoadFrom(ShippedData.Find("emoji") ?? throw new DirectoryNotFoundException(MissingData("emoji")), "shipped");
         context.Output.WriteLine($"Emoji: storing the {emoji.Count} shipped emoji as [image; name] (emoji-autoencoder, n-gram text encoder)…");
         var stopwatch = Stopwatch.StartNew();
         Tensor images = DatasetImages.Load(emoji, 32, grey: false);
