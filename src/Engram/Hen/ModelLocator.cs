@@ -199,7 +199,7 @@ internal static class ModelLocator
     {
         string places = string.Join(Environment.NewLine, searched.Select((p, i) => $"  {i + 1}. {p.Path} ({p.Why}): {p.Found}"));
         return new FileNotFoundException(
-            $"{memoryPath} needs its {What(recorded)} ({recorded.Slot} slot, kind {recorded.Kind}) with weights SHA-256 {Short(recorded.Sha256!)}… " +
+            $"{memoryPath} needs its {What(recorded)} ({(recorded.Slot == MemoryEncoders.HarmonicEntry ? "" : $"{recorded.Slot} slot, ")}kind {recorded.Kind}) with weights SHA-256 {Short(recorded.Sha256!)}… " +
             $"(full: {recorded.Sha256}), recorded as {recorded.Weights}, and no weight file with those weights was found. Looked in, in order:{Environment.NewLine}" +
             $"{places}{Environment.NewLine}" +
             $"Give the folder that holds it with --models FOLDER (or {EnvironmentVariable}=FOLDER[:FOLDER…]), or rebuild the memory with `engram build --embed-encoders` so that the file carries its encoders.",

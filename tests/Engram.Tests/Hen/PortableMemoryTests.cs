@@ -223,4 +223,29 @@ public sealed class PortableMemoryTests : IDisposable
         // Then its checksum no longer matches
         Assert.Contains("is damaged: its content", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Should_find_or_carry_a_harmonic_memorys_model_like_its_encoders()
+    {
+        // Given a harmonic memory of the shipped emoji models, saved once plainly and once carrying its encoders and model
+        IDataset emoji = Emoji();
+        MemoryEncoders encoders = MemoryEncoders.Open(
+            Model("emoji-autoencoder.safetensors"), Model("emoji-text.safetensors"), null, harmonic: Model("emoji-harmonic.safetensors"));
+        MultimodalMemory built = MultimodalMemory.Build(emoji.Select(e => new MemoryItem(e.Id, e.Caption)).ToArray(), encoders, DatasetImages.Load(emoji, 32, grey: false));
+        built.Save(Path.Combine(Folder("plain"), "m.engram"));
+        built.Save(Path.Combine(Folder("carrying"), "m.engram"), new MemorySaveOptions { EmbedEncoders = true });
+
+        // When both are moved away and opened
+        string plain = Path.Combine(Folder("elsewhere", "a", "b"), "m.engram"), carrying = Path.Combine(Folder("elsewhere", "c", "d"), "m.engram");
+        File.Move(Path.Combine(_folder, "plain", "m.engram"), plain);
+        File.Move(Path.Combine(_folder, "carrying", "m.engram"), carrying);
+        MultimodalMemory found = MultimodalMemory.Load(plain), carried = MultimodalMemory.Load(carrying);
+
+        // Then the first found the harmonic model in the shipped models, the second took it from itself, and both complete as built
+        Assert.Contains(found.Encoders.Relocated, n => n.StartsWith("note: the harmonic model", StringComparison.Ordinal) && n.Contains("found the same weights", StringComparison.Ordinal));
+        Assert.Contains(carried.Encoders.Relocated, n => n.StartsWith("note: the harmonic model", StringComparison.Ordinal) && n.Contains("carries", StringComparison.Ordinal));
+        CompletedModality expected = Assert.Single(RecallByCaption(built).Completed!);
+        Assert.Equal(expected, Assert.Single(RecallByCaption(found).Completed!));
+        Assert.Equal(expected, Assert.Single(RecallByCaption(carried).Completed!));
+    }
 }
