@@ -82,7 +82,7 @@ public sealed class MemoryEncoders
         {
             if (path is not null)
             {
-                weighted[slot] = (ModelLocator.Read(new SlotEncoder(slot, what), Existing(path, what)), path);
+                weighted[slot] = (ModelLocator.Read(slot, Existing(path, what)), path);
             }
         }
 
@@ -129,7 +129,7 @@ public sealed class MemoryEncoders
             else if (recorded.Sha256 is null)
             {
                 // A description without a hash has nothing to search by: only the recorded path can be tried.
-                model = ModelLocator.Read(recorded, File.Exists(at) ? at : throw new InvalidDataException(
+                model = ModelLocator.Read(recorded.Slot, File.Exists(at) ? at : throw new InvalidDataException(
                     $"{memoryPath} was built with the {ModelLocator.What(recorded)} {recorded.Weights}, which is not at {at} and has no recorded hash to search by: put the weights back, or build the memory again."));
             }
             else

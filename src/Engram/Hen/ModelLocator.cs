@@ -41,8 +41,8 @@ internal static class ModelLocator
     public static IReadOnlyList<string> EnvironmentFolders() =>
         (Environment.GetEnvironmentVariable(EnvironmentVariable) ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The config key that marks a weight file as the <paramref name="recorded"/> encoder's kind.</summary>
-    public static string ConfigKey(SlotEncoder recorded) => recorded.Slot switch
+    /// <summary>The config key that marks a weight file as weights of the encoder of <paramref name="slot"/> (or the harmonic model).</summary>
+    public static string ConfigKey(string slot) => slot switch
     {
         "image" => ConvImageCodec.ConfigKey,
         "text" => NgramTextEncoder.ConfigKey,
@@ -51,12 +51,12 @@ internal static class ModelLocator
     };
 
     /// <summary>
-    /// Builds the recorded encoder from a weight file's arrays and metadata and hashes its parameters;
-    /// <paramref name="source"/> names them in errors.
+    /// Builds the encoder of <paramref name="slot"/> (or the harmonic model) from a weight file's arrays and metadata and
+    /// hashes its parameters; <paramref name="source"/> names them in errors.
     /// </summary>
-    public static LoadedModel Build(SlotEncoder recorded, string source, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
+    public static LoadedModel Build(string slot, string source, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
     {
-        Module module = recorded.Slot switch
+        Module module = slot switch
         {
             "image" => ImageCodecs.Load(source, arrays, metadata),
             "text" => NgramTextEncoder.Load(source, arrays, metadata),
@@ -66,11 +66,11 @@ internal static class ModelLocator
         return new LoadedModel(module, source, metadata, ModelWeights.ParameterHash(module));
     }
 
-    /// <summary>Reads and builds the weight file at <paramref name="path"/> as the recorded encoder's kind.</summary>
-    public static LoadedModel Read(SlotEncoder recorded, string path)
+    /// <summary>Reads and builds the weight file at <paramref name="path"/> as the encoder of <paramref name="slot"/> (or the harmonic model).</summary>
+    public static LoadedModel Read(string slot, string path)
     {
         var (arrays, metadata) = ModelWeights.Read(path);
-        return Build(recorded, path, arrays, metadata);
+        return Build(slot, path, arrays, metadata);
     }
 
     /// <summary>
@@ -104,15 +104,27 @@ internal static class ModelLocator
                 continue;
             }
 
-            string[] candidates = isFile
-                ? File.Exists(path) ? [path] : []
-                : Directory.Exists(path)
-                    ? Directory.EnumerateFiles(path, "*.safetensors")
-                        .Where(seen.Add)
-                        .OrderBy(f => Path.GetFileName(f) == fileName ? 0 : 1)
-                        .ThenBy(f => f, StringComparer.Ordinal)
-                        .ToArray()
-                    : [];
+            string[] candidates;
+            try
+            {
+                // In a folder, a file of the recorded name first; a file already tried (the recorded path) is not read twice.
+                candidates = isFile
+                    ? File.Exists(path) ? [path] : []
+                    : Directory.Exists(path)
+                        ? Directory.EnumerateFiles(path, "*.safetensors")
+                            .Where(f => !seen.Contains(f))
+                            .OrderBy(f => Path.GetFileName(f) == fileName ? 0 : 1)
+                            .ThenBy(f => f, StringComparer.Ordinal)
+                            .ToArray()
+                        : [];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                searched.Add(new SearchedPlace(path, why, $"could not be listed ({e.Message.TrimEnd('.')})"));
+                continue;
+            }
+
+            seen.UnionWith(candidates);
             var others = new List<string>();
             foreach (string candidate in candidates)
             {
@@ -148,7 +160,7 @@ internal static class ModelLocator
         try
         {
             using SafetensorsFile header = SafetensorsFile.Open(candidate);
-            if (!header.Metadata.ContainsKey(ConfigKey(recorded)))
+            if (!header.Metadata.ContainsKey(ConfigKey(recorded.Slot)))
             {
                 return null;
             }
@@ -170,7 +182,7 @@ internal static class ModelLocator
         LoadedModel loaded;
         try
         {
-            loaded = Read(recorded, candidate);
+            loaded = Read(recorded.Slot, candidate);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {

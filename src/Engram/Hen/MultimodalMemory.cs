@@ -135,15 +135,20 @@ public sealed record CompletedModality(string Modality, int Index, string Id, st
 /// </summary>
 public sealed partial class MultimodalMemory
 {
-    /// <summary>The version of the file format this build writes; it reads this and every earlier one.</summary>
+    /// <summary>The newest version of the file format this build writes; it reads this and every earlier one.</summary>
     /// <remarks>
-    /// Version 3 added the checksum (see <see cref="Checksum"/>); version 2 added the harmonic model to the
-    /// encoders; a version 1 file is a version 2 file without one. Versions 1 and 2 open unverified.
+    /// Version 4 added encoders carried in the file (<see cref="MemorySaveOptions.EmbedEncoders"/>), and only a file that
+    /// carries them is written as version 4, so that older builds still read every other file and refuse these by
+    /// their version; version 3 added the checksum (see <see cref="Checksum"/>); version 2 added the harmonic model
+    /// to the encoders; a version 1 file is a version 2 file without one. Versions 1 and 2 open unverified.
     /// </remarks>
-    public const int FormatVersion = 3;
+    public const int FormatVersion = 4;
 
     /// <summary>The first format version whose files record a checksum.</summary>
     private const int ChecksumVersion = 3;
+
+    /// <summary>The first format version whose files may carry their encoders.</summary>
+    private const int EmbeddedVersion = 4;
 
     /// <summary>The safetensors metadata key of a memory file's description (it also tells that a file is a memory).</summary>
     public const string MetadataKey = "engram.memory";
@@ -407,7 +412,7 @@ public sealed partial class MultimodalMemory
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var file = new MemoryFileContents
         {
-            Version = FormatVersion,
+            Version = options.EmbedEncoders ? EmbeddedVersion : ChecksumVersion,
             Slots = Network.Layout.Slots.Select(s => new SlotEntry(s.Name, s.Length, s.Weight, Network.Scales[s.Index])).ToArray(),
             Encoders = Encoders.Described.Select(e => e.Weights is null ? e : e with { Weights = Path.GetRelativePath(folder, Path.GetFullPath(e.Weights)) }).ToArray(),
             ImageShape = Encoders.Image is { } codec ? [codec.Shape.Channels, codec.Shape.Height, codec.Shape.Width] : null,
@@ -606,6 +611,11 @@ public sealed partial class MultimodalMemory
             return null;
         }
 
+        if (file.Version < EmbeddedVersion)
+        {
+            throw Damaged(path, $"it is a version {file.Version} memory but carries {ModelLocator.What(recorded)} weights or their description, which only version {EmbeddedVersion} files do.");
+        }
+
         if (entry?.Metadata is null || !hasTensors)
         {
             throw Damaged(path, $"it carries the {ModelLocator.What(recorded)}'s {(hasTensors ? "weights but not their description" : "description but not its weights")}.");
@@ -613,7 +623,7 @@ public sealed partial class MultimodalMemory
 
         try
         {
-            return ModelLocator.Build(recorded, path, arrays!, entry.Metadata);
+            return ModelLocator.Build(recorded.Slot, path, arrays!, entry.Metadata);
         }
         catch (InvalidDataException e)
         {

@@ -248,4 +248,48 @@ public sealed class PortableMemoryTests : IDisposable
         Assert.Equal(expected, Assert.Single(RecallByCaption(found).Completed!));
         Assert.Equal(expected, Assert.Single(RecallByCaption(carried).Completed!));
     }
+
+    [Fact]
+    public void Should_write_version_4_only_for_a_memory_that_carries_its_encoders()
+    {
+        // Given one memory saved plainly and carrying its encoders
+        string codec = UntrainedCodec(Path.Combine(Folder("encoders"), "codec.safetensors"));
+        string plain = Path.Combine(Folder("built"), "plain.engram"), carrying = Path.Combine(_folder, "built", "carrying.engram");
+        MultimodalMemory built = BuildAndSave(codec, plain);
+        built.Save(carrying, new MemorySaveOptions { EmbedEncoders = true });
+
+        // When their descriptions are read
+        int Version(string path) => (int)JsonNode.Parse(ModelWeights.Read(path).Metadata[MultimodalMemory.MetadataKey])!["version"]!;
+
+        // Then the plain one is version 3, which older builds read, and only the one that carries encoders is version 4
+        Assert.Equal(3, Version(plain));
+        Assert.Equal(4, Version(carrying));
+        Assert.Equal(MultimodalMemory.FormatVersion, Version(carrying));
+    }
+
+    [Fact]
+    public void Should_pass_over_files_of_another_kind_and_files_that_claim_other_weights_without_reading_their_tensors()
+    {
+        // Given a moved memory whose codec is gone, and in its folder a speech encoder and a file that says it is an image
+        // codec with other weights but whose architecture and tensors are not a codec's at all
+        string codec = UntrainedCodec(Path.Combine(Folder("encoders"), "codec.safetensors"));
+        BuildAndSave(codec, Path.Combine(Folder("built"), "m.engram"));
+        string moved = MoveAway(Path.Combine(_folder, "built", "m.engram"));
+        File.Delete(codec);
+        string folder = Path.GetDirectoryName(moved)!;
+        File.Copy(Model("emoji-speech.safetensors"), Path.Combine(folder, "speech.safetensors"));
+        string claimed = new('a', 64);
+        ModelWeights.Write(
+            Path.Combine(folder, "claims.safetensors"),
+            new Dictionary<string, NdArray<float>> { ["not.a.codec"] = NdArray<float>.FromArray([1f, 2f], [2]) },
+            new Dictionary<string, string> { [ConvImageCodec.ConfigKey] = "not a configuration", [ModelWeights.HashKey] = claimed });
+
+        // When it is opened
+        var error = Assert.Throws<FileNotFoundException>(() => MultimodalMemory.Load(moved));
+
+        // Then the speech encoder is not counted, and the claiming file is listed by its claim, unread (reading it would fail)
+        Assert.Contains($"(the memory's folder): only other image encoder weights: claims.safetensors (SHA-256 {claimed[..12]}…)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("speech.safetensors", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("unreadable", error.Message, StringComparison.Ordinal);
+    }
 }
