@@ -70,6 +70,12 @@ internal static class BuildCommand
             Required = true,
             HelpName = "PATH",
         };
+        var embedEncoders = new Option<bool>("--embed-encoders")
+        {
+            Description = "Store the encoders' (and the harmonic model's) weights inside the memory file, so that the one file opens on any machine " +
+                "without them (it grows by their size). Without it, the file records each encoder's path and SHA-256, and recall and serve look for " +
+                "the weights by that hash (see --models there).",
+        };
         Option<bool> force = OutputOptions.Force();
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
@@ -83,7 +89,7 @@ internal static class BuildCommand
             "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
             "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, output, force, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, output, embedEncoders, force, json,
         };
         command.SetAction(parse =>
         {
@@ -121,7 +127,7 @@ internal static class BuildCommand
             }
 
             MultimodalMemory memory = source.Build(options, new Progress<string>(line => context.Output.WriteLine(line)));
-            memory.Save(outPath);
+            memory.Save(outPath, new MemorySaveOptions { EmbedEncoders = parse.GetValue(embedEncoders) });
 
             string[] warnings = memory.Warnings.ToArray();
             foreach (string warning in warnings.Take(20))

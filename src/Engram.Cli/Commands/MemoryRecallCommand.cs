@@ -35,6 +35,8 @@ internal sealed class MemoryRecallOptions
 
     public Option<bool> NoVerify { get; } = MemoryFileOptions.NoVerify();
 
+    public Option<string[]> Models { get; } = MemoryFileOptions.Models();
+
     public Option<bool> Force { get; } = OutputOptions.Force();
 
     public Option<int> RunnersUp { get; } = new Option<int>("--runners-up") { Description = "--memory: how many of the heaviest memories to list (at least 1).", DefaultValueFactory = _ => 5 }.Between(1, 10_000);
@@ -56,7 +58,7 @@ internal static class MemoryRecallCommand
             OutputPath.CheckReplaceable(savePath, OutputFileKind.EngramImage, force, "--save");
         }
 
-        MultimodalMemory memory = MemoryFileOptions.Load(context, path, parse.GetValue(o.NoVerify));
+        MultimodalMemory memory = MemoryFileOptions.Load(context, path, parse.GetValue(o.NoVerify), parse.GetValue(o.Models));
         string? imagePath = parse.GetValue(o.Image), item = parse.GetValue(o.Item), text = parse.GetValue(o.Text), audioPath = parse.GetValue(o.Audio);
         if (imagePath is not null && item is not null)
         {

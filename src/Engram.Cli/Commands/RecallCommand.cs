@@ -88,7 +88,7 @@ internal static class RecallCommand
         {
             idx, n, occlude, similarity, beta, steps, cueMode, update, stepSize, tolerance, topK, backend, json,
             memoryOptions.Memory, memoryOptions.Image, memoryOptions.Item, memoryOptions.Text, memoryOptions.Audio, memoryOptions.Noise, memoryOptions.Seed,
-            memoryOptions.Save, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Force,
+            memoryOptions.Save, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Models, memoryOptions.Force,
         };
 
         command.SetAction(parse =>

@@ -35,6 +35,7 @@ internal static class ServeCommand
             HelpName = "NAME[;NAME]",
         };
         Option<bool> noVerify = MemoryFileOptions.NoVerify();
+        Option<string[]> models = MemoryFileOptions.Models();
         var command = new Command(
             "serve",
             "Explore a memory in the browser: browse the stored items, recall from a caption, an image (a stored one or a PNG, with a half hidden, " +
@@ -48,7 +49,7 @@ internal static class ServeCommand
             "  engram serve --memory emoji.engram --urls http://127.0.0.1:8080\n" +
             "  engram serve --memory emoji.engram --urls http://0.0.0.0:5000 --allow-remote --allowed-hosts mybox.lan")
         {
-            memory, urls, allowRemote, allowedHosts, noVerify,
+            memory, urls, allowRemote, allowedHosts, noVerify, models,
         };
         command.SetAction(parse =>
         {
@@ -65,7 +66,7 @@ internal static class ServeCommand
             // Refuse a URL or a host name before the (slower) load, so the mistake is reported at once.
             IReadOnlyList<ListenAddress> addresses = ExplorerApp.CheckUrls(options.Urls, options.AllowRemote);
             ExplorerApp.CheckAllowedHosts(options.AllowedHosts);
-            MultimodalMemory loaded = MemoryFileOptions.Load(context, path, parse.GetValue(noVerify));
+            MultimodalMemory loaded = MemoryFileOptions.Load(context, path, parse.GetValue(noVerify), parse.GetValue(models));
             using WebApplication app = ExplorerApp.Create(loaded, options);
             Start(app, options.Urls);
             string slots = string.Join(", ", loaded.Network.Layout.Slots.Select(s => s.Name));

@@ -154,8 +154,15 @@ public sealed class HarmonicModel : Module
     /// <summary>Loads a model saved by <see cref="Save"/>; any other file is refused naming it.</summary>
     public static HarmonicModel Load(string path)
     {
+        var (arrays, metadata) = ModelWeights.Read(path);
+        return Load(path, arrays, metadata);
+    }
+
+    /// <summary>Builds a model from the arrays and metadata of a weight file already read; <paramref name="path"/> names their source in errors.</summary>
+    internal static HarmonicModel Load(string path, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
+    {
         ModelFile<HarmonicModelConfig> file = ModelWeights.ReadModel<HarmonicModelConfig>(
-            path, ConfigKey, "an Engram harmonic model (make one with HarmonicTraining)", c => c.Validate());
+            path, arrays, metadata, ConfigKey, "an Engram harmonic model (make one with HarmonicTraining)", c => c.Validate());
         var model = new HarmonicModel(file.Config, new Rng(0));
         model.LoadStateDict(file.Parameters, path);
         model.WeightsHash = file.WeightsHash;

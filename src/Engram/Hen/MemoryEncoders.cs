@@ -30,13 +30,17 @@ public sealed class MemoryEncoders
     /// <summary>The name under which <see cref="Described"/> records a harmonic model.</summary>
     public const string HarmonicEntry = "harmonic";
 
-    private MemoryEncoders(IImageCodec? image, ITextEncoder? text, IAudioEncoder? audio, HarmonicModel? harmonic, IReadOnlyList<SlotEncoder> described)
+    private MemoryEncoders(
+        IImageCodec? image, ITextEncoder? text, IAudioEncoder? audio, HarmonicModel? harmonic, IReadOnlyList<SlotEncoder> described,
+        IReadOnlyDictionary<string, LoadedModel> weighted, IReadOnlyList<string> relocated)
     {
         Image = image;
         Text = text;
         Audio = audio;
         Harmonic = harmonic;
         Described = described;
+        Weighted = weighted;
+        Relocated = relocated;
     }
 
     /// <summary>The image codec of the image slot; null when the memory stores no images.</summary>
@@ -55,6 +59,15 @@ public sealed class MemoryEncoders
     public IReadOnlyList<SlotEncoder> Described { get; }
 
     /// <summary>
+    /// One line per encoder of a reopened memory that was not at the path the memory records, saying where it was found
+    /// (by the SHA-256 of its weights) or that the memory carries it; empty when every encoder was where it was recorded.
+    /// </summary>
+    public IReadOnlyList<string> Relocated { get; }
+
+    /// <summary>The encoders (and harmonic model) that have weights, by slot, with the metadata of their weight files: what a memory embeds.</summary>
+    internal IReadOnlyDictionary<string, LoadedModel> Weighted { get; }
+
+    /// <summary>
     /// Opens the encoders: <paramref name="image"/> is "raw" (pixels at <paramref name="rawShape"/>) or a codec
     /// weight file; <paramref name="text"/> is "pixelized" (through the image codec) or an n-gram weight
     /// file; <paramref name="audio"/> a speech weight file. Null leaves the slot out.
@@ -67,98 +80,134 @@ public sealed class MemoryEncoders
             throw new ArgumentException("A memory needs at least one of an image codec, a text encoder and an audio encoder.");
         }
 
-        var described = new List<SlotEncoder>();
-        IImageCodec? codec = null;
-        if (image is not null)
+        var weighted = new Dictionary<string, (LoadedModel, string)>(StringComparer.Ordinal);
+        void Read(string slot, string? path, string what)
         {
-            if (image == "raw")
+            if (path is not null)
             {
-                codec = new IdentityCodec(rawShape ?? throw new ArgumentException("Raw images need a shape (channels, height, width)."));
-                described.Add(new SlotEncoder("image", "raw"));
-            }
-            else
-            {
-                ConvImageCodec conv = ImageCodecs.Load(Existing(image, "image codec"));
-                codec = conv;
-                described.Add(new SlotEncoder("image", conv.Config.Kind, image, conv.ParameterHash()));
+                weighted[slot] = (ModelLocator.Read(slot, Existing(path, what)), path);
             }
         }
 
-        ITextEncoder? textEncoder = null;
-        if (text is not null)
-        {
-            if (text == "pixelized")
-            {
-                textEncoder = new PixelizedTextEncoder(codec ?? throw new ArgumentException("Pixelized text is drawn and passed through the image codec: choose an image codec too."));
-                described.Add(new SlotEncoder("text", "pixelized"));
-            }
-            else
-            {
-                NgramTextEncoder ngram = NgramTextEncoder.Load(Existing(text, "text encoder"));
-                textEncoder = ngram;
-                described.Add(new SlotEncoder("text", "ngram", text, ModelWeights.ParameterHash(ngram)));
-            }
-        }
-
-        IAudioEncoder? audioEncoder = null;
-        if (audio is not null)
-        {
-            SpeechEncoder speech = SpeechEncoder.Load(Existing(audio, "audio encoder"));
-            audioEncoder = speech;
-            described.Add(new SlotEncoder("audio", "speech", audio, ModelWeights.ParameterHash(speech)));
-        }
-
-        HarmonicModel? model = null;
-        if (harmonic is not null)
-        {
-            model = HarmonicModel.Load(Existing(harmonic, "harmonic model"));
-            described.Add(new SlotEncoder(HarmonicEntry, "harmonic", harmonic, ModelWeights.ParameterHash(model)));
-        }
-
-        return new MemoryEncoders(codec, textEncoder, audioEncoder, model, described);
+        Read("image", image is "raw" ? null : image, "image codec");
+        Read("text", text is "pixelized" ? null : text, "text encoder");
+        Read("audio", audio, "audio encoder");
+        Read(HarmonicEntry, harmonic, "harmonic model");
+        return Compose(image is "raw", text is "pixelized", weighted, rawShape, []);
     }
 
     /// <summary>
-    /// Reopens the encoders a memory file names, with weight paths relative to <paramref name="folder"/>,
-    /// and refuses any whose weights are no longer the ones the memory was built with.
+    /// Reopens the encoders a memory file names, and refuses any whose weights are not the ones the memory was built
+    /// with. An encoder the memory embeds (<paramref name="embedded"/>) is taken from it; any other is found by the
+    /// SHA-256 of its weights in the models path (see <see cref="ModelLocator"/>), with <paramref name="folders"/> last.
     /// </summary>
-    internal static MemoryEncoders Reopen(IReadOnlyList<SlotEncoder> described, string folder, ImageShape? rawShape, string memoryPath)
+    internal static MemoryEncoders Reopen(
+        IReadOnlyList<SlotEncoder> described, string memoryPath, ImageShape? rawShape, Func<SlotEncoder, LoadedModel?> embedded, IReadOnlyList<string> folders)
     {
-        string? Resolve(SlotEncoder? e) => e?.Weights is null ? e?.Kind : Path.GetFullPath(e.Weights, folder);
-        SlotEncoder? image = described.FirstOrDefault(e => e.Slot == "image"), text = described.FirstOrDefault(e => e.Slot == "text"), audio = described.FirstOrDefault(e => e.Slot == "audio");
-        SlotEncoder? harmonic = described.FirstOrDefault(e => e.Slot == HarmonicEntry);
-        foreach (SlotEncoder e in described.Where(e => e.Weights is not null))
-        {
-            string path = Path.GetFullPath(e.Weights!, folder);
-            if (!File.Exists(path))
-            {
-                throw new InvalidDataException($"{memoryPath} was built with the {What(e)} {e.Weights}, which is not at {path}: put the weights back, or build the memory again.");
-            }
-        }
-
         // Only the built-in encoders come without a weight file; any other kind without one is a damaged description.
         if (described.FirstOrDefault(e => e.Weights is null && e.Kind is not ("raw" or "pixelized")) is { } unnamed)
         {
-            throw new InvalidDataException($"{memoryPath} names the {What(unnamed)} '{unnamed.Kind}' without its weight file, so it is damaged: build the memory again.");
+            throw new InvalidDataException($"{memoryPath} names the {ModelLocator.What(unnamed)} '{unnamed.Kind}' without its weight file, so it is damaged: build the memory again.");
         }
 
-        MemoryEncoders encoders = Open(Resolve(image), Resolve(text), Resolve(audio), rawShape, harmonic is null ? null : Resolve(harmonic));
-        foreach (SlotEncoder recorded in described.Where(e => e.Sha256 is not null))
+        string folder = Path.GetDirectoryName(Path.GetFullPath(memoryPath))!;
+        var weighted = new Dictionary<string, (LoadedModel, string)>(StringComparer.Ordinal);
+        var relocated = new List<string>();
+        foreach (SlotEncoder recorded in described.Where(e => e.Weights is not null))
+        {
+            string at = Path.GetFullPath(recorded.Weights!, folder);
+            LoadedModel model;
+            if (embedded(recorded) is { } carried)
+            {
+                if (!string.Equals(carried.Sha256, recorded.Sha256, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException(
+                        $"The memory file {memoryPath} is damaged: the {ModelLocator.What(recorded)} it carries has weights SHA-256 {ModelLocator.Short(carried.Sha256)}…, " +
+                        $"not the {ModelLocator.Short(recorded.Sha256 ?? "none")}… it records. Rebuild it with `engram build --embed-encoders`.");
+                }
+
+                model = carried;
+                relocated.Add($"note: the {ModelLocator.What(recorded)} ({ModelLocator.Short(carried.Sha256)}…) is the one the memory file carries.");
+            }
+            else if (recorded.Sha256 is null)
+            {
+                // A description without a hash has nothing to search by: only the recorded path can be tried.
+                model = ModelLocator.Read(recorded.Slot, File.Exists(at) ? at : throw new InvalidDataException(
+                    $"{memoryPath} was built with the {ModelLocator.What(recorded)} {recorded.Weights}, which is not at {at} and has no recorded hash to search by: put the weights back, or build the memory again."));
+            }
+            else
+            {
+                model = ModelLocator.Find(recorded, memoryPath, folders);
+                if (!string.Equals(model.Source, at, StringComparison.Ordinal))
+                {
+                    relocated.Add($"note: the {ModelLocator.What(recorded)} ({ModelLocator.Short(model.Sha256)}…) was not at {at}; found the same weights at {model.Source}.");
+                }
+            }
+
+            weighted[recorded.Slot] = (model, model.Source == memoryPath ? at : model.Source);
+        }
+
+        MemoryEncoders encoders = Compose(
+            described.Any(e => e.Slot == "image" && e.Kind == "raw"), described.Any(e => e.Slot == "text" && e.Kind == "pixelized"), weighted, rawShape, relocated);
+        foreach (SlotEncoder recorded in described)
         {
             SlotEncoder? now = encoders.Described.FirstOrDefault(e => e.Slot == recorded.Slot);
-            if (now is null || !string.Equals(now.Sha256, recorded.Sha256, StringComparison.Ordinal))
+            if (now is null || now.Kind != recorded.Kind)
             {
                 throw new InvalidDataException(
-                    $"{memoryPath} was built with {What(recorded)} weights {recorded.Sha256![..Math.Min(12, recorded.Sha256!.Length)]}…, but {recorded.Weights} now holds {now?.Sha256?[..12] ?? "no such encoder"}…: " +
-                    (recorded.Slot == HarmonicEntry ? "its adapters and couplings are not the ones the memory was built with" : "its codes would not match the stored ones") +
-                    ". Restore those weights, or build the memory again.");
+                    $"{memoryPath} records a {recorded.Kind} {ModelLocator.What(recorded)}, but its weights make a {now?.Kind ?? "different"} one: the memory file is damaged; build it again.");
             }
         }
 
         return encoders;
     }
 
-    private static string What(SlotEncoder e) => e.Slot == HarmonicEntry ? "harmonic model" : $"{e.Slot} encoder";
+    // The encoders from the chosen built-ins and the loaded weights (slot → model and the path to record for it).
+    private static MemoryEncoders Compose(
+        bool rawImage, bool pixelizedText, Dictionary<string, (LoadedModel Model, string Path)> weighted, ImageShape? rawShape, IReadOnlyList<string> relocated)
+    {
+        var described = new List<SlotEncoder>();
+        IImageCodec? codec = null;
+        if (rawImage)
+        {
+            codec = new IdentityCodec(rawShape ?? throw new ArgumentException("Raw images need a shape (channels, height, width)."));
+            described.Add(new SlotEncoder("image", "raw"));
+        }
+        else if (weighted.TryGetValue("image", out var image))
+        {
+            var conv = (ConvImageCodec)image.Model.Module;
+            codec = conv;
+            described.Add(new SlotEncoder("image", conv.Config.Kind, image.Path, image.Model.Sha256));
+        }
+
+        ITextEncoder? textEncoder = null;
+        if (pixelizedText)
+        {
+            textEncoder = new PixelizedTextEncoder(codec ?? throw new ArgumentException("Pixelized text is drawn and passed through the image codec: choose an image codec too."));
+            described.Add(new SlotEncoder("text", "pixelized"));
+        }
+        else if (weighted.TryGetValue("text", out var text))
+        {
+            textEncoder = (NgramTextEncoder)text.Model.Module;
+            described.Add(new SlotEncoder("text", "ngram", text.Path, text.Model.Sha256));
+        }
+
+        IAudioEncoder? audioEncoder = null;
+        if (weighted.TryGetValue("audio", out var audio))
+        {
+            audioEncoder = (SpeechEncoder)audio.Model.Module;
+            described.Add(new SlotEncoder("audio", "speech", audio.Path, audio.Model.Sha256));
+        }
+
+        HarmonicModel? model = null;
+        if (weighted.TryGetValue(HarmonicEntry, out var harmonic))
+        {
+            model = (HarmonicModel)harmonic.Model.Module;
+            described.Add(new SlotEncoder(HarmonicEntry, "harmonic", harmonic.Path, harmonic.Model.Sha256));
+        }
+
+        return new MemoryEncoders(codec, textEncoder, audioEncoder, model, described, weighted.ToDictionary(p => p.Key, p => p.Value.Model, StringComparer.Ordinal), relocated);
+    }
 
     private static string Existing(string path, string what) => File.Exists(path)
         ? path

@@ -6,6 +6,7 @@ using Engram.Data.Safetensors;
 using Engram.Encoders;
 using Engram.Harmonic;
 using Engram.Memory;
+using Engram.Nn;
 
 namespace Engram.Hen;
 
@@ -21,6 +22,23 @@ public sealed record MemoryLoadOptions
     /// hashes) still runs.
     /// </summary>
     public bool VerifyChecksum { get; init; } = true;
+
+    /// <summary>
+    /// More folders to look in for the encoders' weight files, searched last, after the path the memory records, the
+    /// memory's folder, the shipped data/models and the folders in <c>ENGRAM_MODELS</c> (the CLI's <c>--models</c>).
+    /// A weight file is taken only when the SHA-256 of its parameters is the one the memory records, whatever its name.
+    /// </summary>
+    public IReadOnlyList<string> ModelFolders { get; init; } = [];
+}
+
+/// <summary>How <see cref="MultimodalMemory.Save(string, MemorySaveOptions?)"/> writes a memory file.</summary>
+public sealed record MemorySaveOptions
+{
+    /// <summary>
+    /// Whether to store the encoders' (and harmonic model's) weights inside the memory file (default false), so that the
+    /// one file opens anywhere; it grows by the size of their weights. The file still records each encoder's path and hash.
+    /// </summary>
+    public bool EmbedEncoders { get; init; }
 }
 
 /// <summary>What the checksum check said when a memory was opened.</summary>
@@ -122,19 +140,27 @@ public sealed record CompletedModality(string Modality, int Index, string Id, st
 /// </summary>
 public sealed partial class MultimodalMemory
 {
-    /// <summary>The version of the file format this build writes; it reads this and every earlier one.</summary>
+    /// <summary>The newest version of the file format this build writes; it reads this and every earlier one.</summary>
     /// <remarks>
-    /// Version 3 added the checksum (see <see cref="Checksum"/>); version 2 added the harmonic model to the
-    /// encoders; a version 1 file is a version 2 file without one. Versions 1 and 2 open unverified.
+    /// Version 4 added encoders carried in the file (<see cref="MemorySaveOptions.EmbedEncoders"/>), and only a file that
+    /// carries them is written as version 4, so that older builds still read every other file and refuse these by
+    /// their version; version 3 added the checksum (see <see cref="Checksum"/>); version 2 added the harmonic model
+    /// to the encoders; a version 1 file is a version 2 file without one. Versions 1 and 2 open unverified.
     /// </remarks>
-    public const int FormatVersion = 3;
+    public const int FormatVersion = 4;
 
     /// <summary>The first format version whose files record a checksum.</summary>
     private const int ChecksumVersion = 3;
 
+    /// <summary>The first format version whose files may carry their encoders.</summary>
+    private const int EmbeddedVersion = 4;
+
     /// <summary>The safetensors metadata key of a memory file's description (it also tells that a file is a memory).</summary>
     public const string MetadataKey = "engram.memory";
     private const string PatternsTensor = "patterns";
+
+    // An embedded encoder's tensors are named "encoder.<slot>.<parameter>"; slot names have no dots.
+    private const string EmbeddedPrefix = "encoder.";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -383,24 +409,39 @@ public sealed partial class MultimodalMemory
         return codes;
     }
 
-    /// <summary>Writes the memory to <paramref name="path"/> whole or not at all; encoder paths are kept relative to its folder.</summary>
-    public void Save(string path)
+    /// <summary>
+    /// Writes the memory to <paramref name="path"/> whole or not at all; encoder paths are kept relative to its folder, and
+    /// with <see cref="MemorySaveOptions.EmbedEncoders"/> the encoders' weights are stored in the file too.
+    /// </summary>
+    public void Save(string path, MemorySaveOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new MemorySaveOptions();
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var file = new MemoryFileContents
         {
-            Version = FormatVersion,
+            Version = options.EmbedEncoders ? EmbeddedVersion : ChecksumVersion,
             Slots = Network.Layout.Slots.Select(s => new SlotEntry(s.Name, s.Length, s.Weight, Network.Scales[s.Index])).ToArray(),
             Encoders = Encoders.Described.Select(e => e.Weights is null ? e : e with { Weights = Path.GetRelativePath(folder, Path.GetFullPath(e.Weights)) }).ToArray(),
             ImageShape = Encoders.Image is { } codec ? [codec.Shape.Channels, codec.Shape.Height, codec.Shape.Width] : null,
             Items = Items.ToArray(),
             Options = new OptionsEntry(Options.Similarity, Options.Beta, Options.MaxSteps),
             Collisions = Network.Collisions.ToArray(),
+            Embedded = options.EmbedEncoders
+                ? Encoders.Weighted.OrderBy(p => p.Key, StringComparer.Ordinal)
+                    .Select(p => new EmbeddedEntry(p.Key, new SortedDictionary<string, string>(p.Value.Metadata.ToDictionary(), StringComparer.Ordinal))).ToArray()
+                : null,
         };
         file = file with { Sha256 = ContentHash(file, Network.Memory.Bank.Patterns.Span, [.. Network.Memory.Bank.Patterns.Shape]) };
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [MetadataKey] = JsonSerializer.Serialize(file, Json) };
-        SafetensorsWriter.Write(path, [SafetensorsTensor.FromFloat32(PatternsTensor, Network.Memory.Bank.Patterns)], metadata);
+        var tensors = new List<SafetensorsTensor> { SafetensorsTensor.FromFloat32(PatternsTensor, Network.Memory.Bank.Patterns) };
+        if (options.EmbedEncoders)
+        {
+            tensors.AddRange(Encoders.Weighted.SelectMany(p => p.Value.Module.StateDict().Select(
+                t => SafetensorsTensor.FromFloat32($"{EmbeddedPrefix}{p.Key}.{t.Key}", t.Value.Data, t.Value.ShapeArray))));
+        }
+
+        SafetensorsWriter.Write(path, tensors, metadata);
     }
 
     /// <summary>
@@ -420,6 +461,7 @@ public sealed partial class MultimodalMemory
 
         MemoryFileContents file;
         Tensor patterns;
+        Dictionary<string, Dictionary<string, NdArray<float>>> embedded;
         try
         {
             using SafetensorsFile safetensors = SafetensorsFile.Open(path);
@@ -440,6 +482,7 @@ public sealed partial class MultimodalMemory
             }
 
             patterns = safetensors.ReadFloat32(PatternsTensor);
+            embedded = EmbeddedTensors(safetensors);
         }
         catch (JsonException e)
         {
@@ -482,7 +525,7 @@ public sealed partial class MultimodalMemory
             // encoder at all…) is damage to the file, whether or not the checksum was checked.
             layout = new SlotLayout(file.Slots.Select(s => (s.Name, s.Length, s.Weight)).ToArray());
             ImageShape? shape = file.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
-            encoders = MemoryEncoders.Reopen(file.Encoders, Path.GetDirectoryName(Path.GetFullPath(path))!, shape, path);
+            encoders = MemoryEncoders.Reopen(file.Encoders, path, shape, recorded => Embedded(path, file, embedded, recorded), options.ModelFolders);
             foreach (Slot slot in layout.Slots)
             {
                 int expected = slot.Name switch
@@ -538,6 +581,62 @@ public sealed partial class MultimodalMemory
         }
 
         return MemoryChecksum.Verified;
+    }
+
+    // Each embedded encoder's tensors, by slot, without the prefix.
+    private static Dictionary<string, Dictionary<string, NdArray<float>>> EmbeddedTensors(SafetensorsFile safetensors)
+    {
+        var bySlot = new Dictionary<string, Dictionary<string, NdArray<float>>>(StringComparer.Ordinal);
+        foreach (SafetensorsEntry entry in safetensors.Entries.Where(e => e.Name.StartsWith(EmbeddedPrefix, StringComparison.Ordinal)))
+        {
+            string rest = entry.Name[EmbeddedPrefix.Length..];
+            int dot = rest.IndexOf('.', StringComparison.Ordinal);
+            if (dot <= 0)
+            {
+                throw Damaged(safetensors.Path, $"its tensor '{entry.Name}' is named as an embedded encoder's but names no slot and parameter.");
+            }
+
+            Tensor t = safetensors.ReadFloat32(entry.Name);
+            string slot = rest[..dot];
+            if (!bySlot.TryGetValue(slot, out var arrays))
+            {
+                bySlot[slot] = arrays = new Dictionary<string, NdArray<float>>(StringComparer.Ordinal);
+            }
+
+            arrays[rest[(dot + 1)..]] = NdArray<float>.FromArray(t.Span.ToArray(), t.Shape.ToArray());
+        }
+
+        return bySlot;
+    }
+
+    // The encoder the memory file carries for the recorded slot, or null when it carries none.
+    private static LoadedModel? Embedded(string path, MemoryFileContents file, Dictionary<string, Dictionary<string, NdArray<float>>> tensors, SlotEncoder recorded)
+    {
+        EmbeddedEntry? entry = file.Embedded?.FirstOrDefault(e => e?.Slot == recorded.Slot);
+        bool hasTensors = tensors.TryGetValue(recorded.Slot, out var arrays);
+        if (entry is null && !hasTensors)
+        {
+            return null;
+        }
+
+        if (file.Version < EmbeddedVersion)
+        {
+            throw Damaged(path, $"it is a version {file.Version} memory but carries {ModelLocator.What(recorded)} weights or their description, which only version {EmbeddedVersion} files do.");
+        }
+
+        if (entry?.Metadata is null || !hasTensors)
+        {
+            throw Damaged(path, $"it carries the {ModelLocator.What(recorded)}'s {(hasTensors ? "weights but not their description" : "description but not its weights")}.");
+        }
+
+        try
+        {
+            return ModelLocator.Build(recorded.Slot, path, arrays!, entry.Metadata);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Damaged(path, $"the {ModelLocator.What(recorded)} it carries cannot be read ({e.Message.TrimEnd('.')}).");
+        }
     }
 
     private static InvalidDataException Damaged(string path, string problem) =>
@@ -602,8 +701,8 @@ public sealed partial class MultimodalMemory
     /// The SHA-256 of what recall answers from: the slots (name, length, weight, scale), the encoders (slot, kind,
     /// weight hash), the image shape, the items (ids and captions, in order), the recall options and the stored
     /// patterns' shape and float32 bytes (little-endian), each field length-prefixed so that no two contents share
-    /// a byte stream. Encoder paths and collisions are left out: a memory may move beside its encoders, and
-    /// collisions are warnings only.
+    /// a byte stream, and the descriptions of the encoders the file carries. Encoder paths and collisions are left out:
+    /// a memory may move away from its encoders (they are found by hash), and collisions are warnings only.
     /// </summary>
     private static string ContentHash(MemoryFileContents file, ReadOnlySpan<float> patterns, int[] shape)
     {
@@ -652,6 +751,20 @@ public sealed partial class MultimodalMemory
                 foreach (int d in shape)
                 {
                     w.Write(d);
+                }
+
+                // The embedded encoders' descriptions (their architecture among them) decide what their weights compute; the
+                // weights themselves are covered by the encoder hashes above, which they must match. Written only when there
+                // are some, so that a file without embedded encoders has the checksum it always had.
+                foreach (EmbeddedEntry? embedded in file.Embedded ?? [])
+                {
+                    w.Write(embedded?.Slot ?? "");
+                    w.Write(embedded?.Metadata?.Count ?? 0);
+                    foreach (var (key, value) in (embedded?.Metadata ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+                    {
+                        w.Write(key);
+                        w.Write(value);
+                    }
                 }
             }
 
@@ -707,6 +820,8 @@ public sealed partial class MultimodalMemory
 
     private sealed record OptionsEntry(Similarity Similarity, float Beta, int Steps);
 
+    private sealed record EmbeddedEntry(string? Slot, IReadOnlyDictionary<string, string>? Metadata);
+
     private sealed record MemoryFileContents
     {
         public int Version { get; init; }
@@ -722,6 +837,9 @@ public sealed partial class MultimodalMemory
         public OptionsEntry? Options { get; init; }
 
         public Collision[]? Collisions { get; init; }
+
+        /// <summary>The weight files' metadata of the encoders the file carries (their tensors are "encoder.&lt;slot&gt;.…"); absent when it carries none.</summary>
+        public EmbeddedEntry[]? Embedded { get; init; }
 
         /// <summary>The SHA-256 of the content (see <see cref="ContentHash"/>); from version 3 on.</summary>
         public string? Sha256 { get; init; }

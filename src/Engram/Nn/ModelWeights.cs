@@ -51,8 +51,20 @@ public static class ModelWeights
     /// </summary>
     public static ModelFile<TConfig> ReadModel<TConfig>(string path, string configKey, string what, Action<TConfig> validate)
     {
-        ArgumentNullException.ThrowIfNull(validate);
         var (arrays, metadata) = Read(path);
+        return ReadModel(path, arrays, metadata, configKey, what, validate);
+    }
+
+    /// <summary>
+    /// <see cref="ReadModel{TConfig}(string, string, string, Action{TConfig})"/> over arrays and metadata already read (from a
+    /// weight file, or from a memory file that embeds one); <paramref name="path"/> names where they came from in errors.
+    /// </summary>
+    public static ModelFile<TConfig> ReadModel<TConfig>(
+        string path, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata, string configKey, string what, Action<TConfig> validate)
+    {
+        ArgumentNullException.ThrowIfNull(arrays);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(validate);
         if (!metadata.TryGetValue(configKey, out string? json))
         {
             throw new InvalidDataException($"{path} has no '{configKey}' metadata, so it is not {what}.");

@@ -126,17 +126,19 @@ public sealed class HarmonicMemoryTests : IDisposable
         ImageCodecs.Create(ConvCodecConfig.Emoji("autoencoder"), 7).Save(other);
         Assert.Contains("trained on image codes from the encoder e45d512ce1b7…", Refusal(() => Build(emoji, codec: other)), StringComparison.Ordinal);
 
-        // A saved memory whose model file now holds other weights
+        // A saved memory whose model file now holds other weights (a model that ships nowhere, so no other copy can stand in)
         string model = Path.Combine(_folder, "harmonic.safetensors");
-        File.Copy(Model("emoji-harmonic.safetensors"), model);
+        HarmonicModel own = HarmonicModel.Load(Model("emoji-harmonic.safetensors"));
+        var noBase = new Dictionary<string, string> { [HarmonicModel.BaseEncodersKey] = "{}" };
+        own.EnforceBound(0.25);
+        own.Save(model, noBase);
         string path = Path.Combine(_folder, "m.engram");
         Build(emoji, harmonic: model).Save(path);
-        HarmonicModel changed = HarmonicModel.Load(model);
-        changed.EnforceBound(0.25);
-        changed.Save(model, new Dictionary<string, string> { [HarmonicModel.BaseEncodersKey] = "{}" });
-        var error = Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path));
-        Assert.Contains("harmonic model weights", error.Message, StringComparison.Ordinal);
-        Assert.Contains("adapters and couplings are not the ones", error.Message, StringComparison.Ordinal);
+        own.EnforceBound(0.1);
+        own.Save(model, noBase);
+        var error = Assert.Throws<FileNotFoundException>(() => MultimodalMemory.Load(path));
+        Assert.Contains("needs its harmonic model (kind harmonic)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{model} (the path the memory records): other harmonic model weights: harmonic.safetensors (SHA-256 ", error.Message, StringComparison.Ordinal);
 
         // And a model missing one of the memory's slots
         var twoModalities = new HarmonicModel(HarmonicModelConfig.Coupled(

@@ -80,25 +80,25 @@ public sealed class MultimodalMemoryTests : IDisposable
     [Fact]
     public void A_memory_whose_encoder_weights_changed_is_refused_with_the_reason()
     {
-        // Given a memory built with a copy of the emoji codec, saved beside it
+        // Given a memory built with a codec that is nowhere else (an untrained one), saved beside it
         string codec = Path.Combine(_folder, "codec.safetensors");
-        File.Copy(Model("emoji-autoencoder.safetensors"), codec);
+        ImageCodecs.Create(ConvCodecConfig.Emoji("autoencoder"), 5).Save(codec);
         var (memory, _, _) = BuildEmoji(codec, 10);
         string path = Path.Combine(_folder, "m.engram");
         memory.Save(path);
 
-        // When the codec's weights are replaced by others (an untrained codec of the same shape)
+        // When the codec's weights are replaced by others (an untrained codec of the same shape, another seed)
         ImageCodecs.Create(ConvCodecConfig.Emoji("autoencoder"), 99).Save(codec);
 
-        // Then the memory is refused, naming the slot and both hashes
-        var error = Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path));
-        Assert.Contains("image encoder weights", error.Message, StringComparison.Ordinal);
-        Assert.Contains("codec.safetensors now holds", error.Message, StringComparison.Ordinal);
+        // Then the memory is refused, naming the encoder and saying that the file there holds other weights
+        var error = Assert.Throws<FileNotFoundException>(() => MultimodalMemory.Load(path));
+        Assert.Contains("needs its image encoder", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{codec} (the path the memory records): other image encoder weights: codec.safetensors (SHA-256 ", error.Message, StringComparison.Ordinal);
 
-        // And when the codec is gone, the message says where it was looked for
+        // And when the codec is gone, the message says it is not there
         File.Delete(codec);
-        error = Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path));
-        Assert.Contains("which is not at", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<FileNotFoundException>(() => MultimodalMemory.Load(path));
+        Assert.Contains($"{codec} (the path the memory records): not there", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -165,8 +165,15 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
     /// <summary>Loads an encoder saved by <see cref="Save"/> (or <c>engram train audio</c>).</summary>
     public static SpeechEncoder Load(string path)
     {
+        var (arrays, metadata) = ModelWeights.Read(path);
+        return Load(path, arrays, metadata);
+    }
+
+    /// <summary>Builds an encoder from the arrays and metadata of a weight file already read; <paramref name="path"/> names their source in errors.</summary>
+    internal static SpeechEncoder Load(string path, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
+    {
         ModelFile<SpeechEncoderConfig> file = ModelWeights.ReadModel<SpeechEncoderConfig>(
-            path, ConfigKey, "an Engram speech encoder (make one with `engram train audio`)", c => c.Validate());
+            path, arrays, metadata, ConfigKey, "an Engram speech encoder (make one with `engram train audio`)", c => c.Validate());
         var encoder = new SpeechEncoder(file.Config, new Rng(0));
         encoder.LoadStateDict(file.Parameters, path);
         encoder.WeightsHash = file.WeightsHash;

@@ -28,8 +28,15 @@ public static class ImageCodecs
     /// </summary>
     public static ConvImageCodec Load(string path)
     {
+        var (arrays, metadata) = ModelWeights.Read(path);
+        return Load(path, arrays, metadata);
+    }
+
+    /// <summary>Builds a codec from the arrays and metadata of a weight file already read; <paramref name="path"/> names their source in errors.</summary>
+    internal static ConvImageCodec Load(string path, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
+    {
         ModelFile<ConvCodecConfig> file = ModelWeights.ReadModel<ConvCodecConfig>(
-            path, ConvImageCodec.ConfigKey, "an Engram image codec (make one with `engram train autoencoder|vq-vae|dvae`)", c => c.Validate());
+            path, arrays, metadata, ConvImageCodec.ConfigKey, "an Engram image codec (make one with `engram train autoencoder|vq-vae|dvae`)", c => c.Validate());
         ConvImageCodec codec = Create(file.Config, 0);
         codec.LoadStateDict(file.Parameters, path);
         codec.WeightsHash = file.WeightsHash;

@@ -185,8 +185,15 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
     /// <summary>Loads an encoder saved by <see cref="Save"/> (or <c>engram train text</c>).</summary>
     public static NgramTextEncoder Load(string path)
     {
+        var (arrays, metadata) = ModelWeights.Read(path);
+        return Load(path, arrays, metadata);
+    }
+
+    /// <summary>Builds an encoder from the arrays and metadata of a weight file already read; <paramref name="path"/> names their source in errors.</summary>
+    internal static NgramTextEncoder Load(string path, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
+    {
         ModelFile<NgramTextConfig> file = ModelWeights.ReadModel<NgramTextConfig>(
-            path, ConfigKey, "an Engram text encoder (make one with `engram train text`)", c => c.Validate());
+            path, arrays, metadata, ConfigKey, "an Engram text encoder (make one with `engram train text`)", c => c.Validate());
         var encoder = new NgramTextEncoder(file.Config, new Rng(0));
         encoder.LoadStateDict(file.Parameters, path);
         encoder.WeightsHash = file.WeightsHash;
