@@ -30,7 +30,7 @@ public static class ModelWeights
     /// <summary>
     /// Saves a model with its architecture (<paramref name="config"/>, as snake_case JSON under
     /// <paramref name="configKey"/>) and <see cref="ParameterHash"/> in the metadata, so that
-    /// <see cref="ReadModel"/> can rebuild it.
+    /// <see cref="ReadModel{TConfig}(string, string, string, Action{TConfig})"/> can rebuild it.
     /// </summary>
     public static void SaveModel<TConfig>(string path, Module module, string configKey, TConfig config, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -153,5 +153,5 @@ public static class ModelWeights
     }
 }
 
-/// <summary>A model file as <see cref="ModelWeights.ReadModel"/> reads it: architecture, parameters, metadata and weight hash.</summary>
+/// <summary>A model file as <see cref="ModelWeights.ReadModel{TConfig}(string, string, string, Action{TConfig})"/> reads it: architecture, parameters, metadata and weight hash.</summary>
 public sealed record ModelFile<TConfig>(TConfig Config, IReadOnlyDictionary<string, NdArray<float>> Parameters, IReadOnlyDictionary<string, string> Metadata, string? WeightsHash);

@@ -141,7 +141,7 @@ public abstract class ConvImageCodec : Module, IImageCodec
     public abstract TrainingLoss Loss(NdArray<float> images, TrainingStep step);
 
     /// <summary>
-    /// Saves the weights with the architecture in the metadata, so <see cref="ImageCodecs.Load"/>
+    /// Saves the weights with the architecture in the metadata, so <see cref="ImageCodecs.Load(string)"/>
     /// can rebuild the codec; extra metadata (the training command, metrics) is stored beside it.
     /// </summary>
     public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>

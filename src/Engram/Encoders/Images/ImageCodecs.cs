@@ -5,7 +5,7 @@ namespace Engram.Encoders.Images;
 /// <summary>Shared checks and layout conversions for image codecs, and loading a codec from its weight file.</summary>
 public static class ImageCodecs
 {
-    /// <summary>The names <see cref="Load"/> and <c>engram train</c> accept.</summary>
+    /// <summary>The names <see cref="Load(string)"/> and <c>engram train</c> accept.</summary>
     public static readonly IReadOnlyList<string> Kinds = ["autoencoder", "vq-vae", "dvae"];
 
     /// <summary>Builds an untrained codec of the configured kind, initialised from <paramref name="seed"/>.</summary>
