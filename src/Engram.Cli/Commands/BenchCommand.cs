@@ -79,7 +79,7 @@ internal static class BenchCommand
                     default_reason = choice.Source.ToString().ToLowerInvariant(),
                     default_trial_seconds = choice.Seconds,
                     default_explained = choice.Describe(),
-                }, context.Output);
+                }, context);
             }
 
             return 0;
@@ -133,7 +133,7 @@ internal static class BenchCommand
                     n = patterns,
                     dim = k,
                     queries = q,
-                }, context.Output);
+                }, context);
             }
 
             return 0;
@@ -176,7 +176,7 @@ internal static class BenchCommand
                     inflate_seconds = r.InflateSeconds,
                     ratio = r.Ratio,
                     folder = dir,
-                }, context.Output);
+                }, context);
             }
 
             return 0;
@@ -258,7 +258,7 @@ internal static class BenchCommand
                         gemm_gflops = r.GemmGflops,
                         conv_vs_gemm = r.Ratio,
                     }).ToArray(),
-                }, context.Output);
+                }, context);
             }
 
             return 0;

@@ -77,7 +77,7 @@ internal static class DemoCommand
             context.Output.WriteLine($"Wrote {report}, and the memories {Path.Combine(folder, "fmnist.engram")} and {Path.Combine(folder, "emoji.engram")} " +
                 $"(try: engram recall --memory {Path.Combine(folder, "emoji.engram")} --text \"red apple\").");
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram demo took {total.Elapsed.TotalSeconds:F1} s."));
-            jsonTarget?.Write(new { rows, report, seconds = total.Elapsed.TotalSeconds }, context.Output);
+            jsonTarget?.Write(new { rows, report, seconds = total.Elapsed.TotalSeconds }, context);
 
             return 0;
         });
