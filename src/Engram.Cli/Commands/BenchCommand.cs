@@ -160,6 +160,11 @@ internal static class BenchCommand
             string[] files = Directory.Exists(dir)
                 ? Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray()
                 : throw new DirectoryNotFoundException($"The folder {dir} does not exist.");
+            if (files.Length == 0)
+            {
+                throw new ArgumentException($"The folder {dir} holds no .png files (subfolders are not searched): give --folder a folder of PNG images.");
+            }
+
             PngDecodeBenchmarkResult r = PngDecodeBenchmark.Run(files);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("files").AddColumn("pixels").AddColumn("decode s")
                 .AddColumn("inflate s").AddColumn("decode / inflate");

@@ -50,6 +50,7 @@ internal static class DemoCommand
             var total = Stopwatch.StartNew();
             string folder = parse.GetValue(output)!;
             bool replace = parse.GetValue(force);
+            OutputPath.CheckFolder(folder, "--out");
             Directory.CreateDirectory(folder);
             string report = Path.Combine(folder, "report.html");
             OutputPath.CheckReplaceable(report, OutputFileKind.DemoReport, replace, "--out");

@@ -110,7 +110,16 @@ internal static class MemoryRecallCommand
         CueMode? mode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode);
         var memoryCue = new MemoryCue(image, pixelMask, text, audio);
         string[] cueSlots = memoryCue.Slots.ToArray();
-        Engram.Hen.MemoryRecall recall = memory.Recall(memoryCue, overrides, mode, runnersUp: parse.GetValue(o.RunnersUp));
+        Engram.Hen.MemoryRecall recall;
+        try
+        {
+            recall = memory.Recall(memoryCue, overrides, mode, runnersUp: parse.GetValue(o.RunnersUp));
+        }
+        catch (ArgumentException e) when (audioPath is not null && e.ParamName == "clip")
+        {
+            // The speech encoder refuses the clip without knowing where it came from: name the file.
+            throw new ArgumentException($"--audio {audioPath}: {ExceptionMessages.WithoutParameter(e)}", e);
+        }
 
         string cue = string.Join(" + ", new[]
         {

@@ -154,7 +154,7 @@ public sealed class HarmonicModel : Module
     public static HarmonicModel Load(string path)
     {
         ModelFile<HarmonicModelConfig> file = ModelWeights.ReadModel<HarmonicModelConfig>(
-            path, ConfigKey, "an Engram harmonic model (make one with HarmonicTraining)", c => c.Validate());
+            path, ConfigKey, "an Engram harmonic model (make one with `engram train harmonic`)", c => c.Validate());
         var model = new HarmonicModel(file.Config, new Rng(0));
         model.LoadStateDict(file.Parameters, path);
         model.WeightsHash = file.WeightsHash;

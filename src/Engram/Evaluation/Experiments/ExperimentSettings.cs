@@ -1,3 +1,4 @@
+using System.Globalization;
 using Engram.Data;
 using Engram.Data.Cues;
 using Engram.Data.Datasets;
@@ -57,28 +58,42 @@ public sealed record ExperimentSettings
             throw new ArgumentException($"Unknown encoder '{encoder}'; use {string.Join(", ", ExperimentEncoders.All)}.");
         }
 
-        if (Sizes.Any(n => n < 2))
-        {
-            throw new ArgumentException("Every N must be at least 2.");
-        }
-
-        if (Betas.Any(b => !(b > 0) || !float.IsFinite(b)))
-        {
-            throw new ArgumentException("Every β must be positive and finite.");
-        }
+        RefuseFirst(Sizes, n => n < 2, n => $"Every size N must be at least 2 (an item is recalled against the others); got {n}.");
+        RefuseFirst(Betas, b => !(b > 0) || !float.IsFinite(b), b => $"Every β must be a finite number > 0; got {b}.");
 
         if (CueModes.FirstOrDefault(m => m is not ("full" or "masked")) is { } mode)
         {
             throw new ArgumentException($"Unknown cue mode '{mode}'; use full or masked.");
         }
 
-        if (Steps < 1 || Iterations.Any(t => t < 1) || Examples < 1)
+        if (Steps < 1)
         {
-            throw new ArgumentException("Steps, iterations and examples must be at least 1.");
+            throw new ArgumentException(Invariant($"Steps must be at least 1; got {Steps}."));
+        }
+
+        RefuseFirst(Iterations, t => t < 1, t => $"Every iteration shown must be at least 1 (the first update); got {t}.");
+
+        if (Examples < 1)
+        {
+            throw new ArgumentException(Invariant($"Examples must be at least 1; got {Examples}."));
         }
     }
 
     internal void Say(string line) => Log?.Invoke(line);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    // Throws the message for the first value that is wrong, naming that value.
+    private static void RefuseFirst<T>(IEnumerable<T> values, Func<T, bool> wrong, Func<T, FormattableString> message)
+    {
+        foreach (T value in values)
+        {
+            if (wrong(value))
+            {
+                throw new ArgumentException(Invariant(message(value)));
+            }
+        }
+    }
 }
 
 /// <summary>The image encoders experiments compare, loaded from the trained weights.</summary>
