@@ -90,6 +90,20 @@ public sealed class UserWordsTests : IDisposable
     }
 
     [Fact]
+    public void Should_suggest_installing_the_full_set_only_when_it_is_not_installed()
+    {
+        // When an experiment asks for more images than the training file holds
+        var (code, _, error) = CliRunner.Run("eval", "table1", "--quick", "--n", "100000", "--encoders", "raw", "--out", Path.Combine(_folder, "t1"));
+
+        // Then with Debian's 60,000 the advice is a smaller --n; with the shipped subset, installing the full set
+        Assert.Equal(1, code);
+        Assert.Contains("error: N = 100000 needs 100,000 Fashion-MNIST training images", error, StringComparison.Ordinal);
+        Assert.EndsWith(
+            error.Contains("has 60,000", StringComparison.Ordinal) ? "use --n 60000 or less." : "install Debian's dataset-fashion-mnist for the full 60,000, or use a smaller --n.",
+            error.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_say_which_command_makes_a_harmonic_model()
     {
         // When an image codec is given where a harmonic model belongs

@@ -133,7 +133,8 @@ public static class ExperimentData
         if (items.Count < n)
         {
             throw new ArgumentException(
-                $"N = {n} needs {n:N0} Fashion-MNIST training images, but {items.Source} has {items.Count:N0}: install Debian's dataset-fashion-mnist for the full 60,000, or use smaller --n.");
+                $"N = {n} needs {n:N0} Fashion-MNIST training images, but {items.Source} has {items.Count:N0}: " +
+                (items.Count < 60_000 ? "install Debian's dataset-fashion-mnist for the full 60,000, or use a smaller --n." : $"use --n {items.Count} or less."));
         }
 
         return (DatasetImages.Load(items, 28, grey: true), $"Fashion-MNIST train ({items.Source})");
