@@ -39,6 +39,13 @@ public static class EngramApp
             return Failure;
         }
 
+        if (JsonOnStandardOutput(parsed))
+        {
+            // Standard output then holds exactly one JSON document, so it can be piped; tables, progress and notes
+            // go to standard error, where a person still sees them.
+            context.SendReadableOutputToError();
+        }
+
         try
         {
             return parsed.Invoke(configuration);
@@ -66,7 +73,7 @@ public static class EngramApp
             "  engram build --dataset emoji --out emoji.engram\n" +
             "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
             "  engram serve --memory emoji.engram\n" +
-            "  engram recall --n 2000 --similarity l2 --cue-mode masked\n" +
+            "  engram recall idx --n 2000 --similarity l2 --cue-mode masked\n" +
             "  engram bench gemm --size 2048 --json gemm.json\n" +
             "  engram bench recall --n 60000 --dim 784 --queries 1000\n" +
             "  engram data info\n" +
@@ -85,6 +92,11 @@ public static class EngramApp
         root.Subcommands.Add(ServeCommand.Create(context));
         return root;
     }
+
+    // Whether the command parsed has a --json option and it was given "-" (standard output).
+    private static bool JsonOnStandardOutput(ParseResult parsed) =>
+        parsed.CommandResult.Command.Options.OfType<Option<string?>>().FirstOrDefault(o => o.Name == CommonOptions.JsonName) is { } json
+        && parsed.GetValue(json) == JsonOutput.StandardOutput;
 
     // The subcommands from the root down to the one parsed, e.g. ["train", "harmonic"].
     private static Stack<string> CommandPath(CommandResult result)
@@ -105,33 +117,60 @@ public static class EngramApp
         or UnauthorizedAccessException or IOException or InvalidDataException;
 }
 
-/// <summary>Where a command writes: a Spectre console over the output writer, and the error writer.</summary>
+/// <summary>
+/// Where a command writes: what a person reads (<see cref="Output"/>, and the Spectre <see cref="Console"/> over it),
+/// errors, and the machine-readable output (<see cref="StandardOutput"/>). They are the same standard output unless
+/// <c>--json -</c> asks for the JSON there alone (<see cref="SendReadableOutputToError"/>).
+/// </summary>
 public sealed class CliContext
 {
+    private readonly TextWriter _standardOutput;
+
+    /// <summary>A context over these writers (the console's in production).</summary>
     public CliContext(TextWriter output, TextWriter error)
     {
-        Output = output;
+        _standardOutput = output;
         Error = error;
-        bool isConsole = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
-        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        Output = output;
+        Console = CreateConsole(output, isConsole: ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected);
+    }
+
+    /// <summary>Where tables, progress and notes such as "Wrote …" go: standard output, or standard error under <c>--json -</c>.</summary>
+    public TextWriter Output { get; private set; }
+
+    /// <summary>Where errors go.</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>Standard output itself, where <c>--json -</c> writes its one JSON document.</summary>
+    public TextWriter StandardOutput => _standardOutput;
+
+    /// <summary>The Spectre console over <see cref="Output"/>.</summary>
+    public IAnsiConsole Console { get; private set; }
+
+    /// <summary>Whether live progress bars can be drawn (an interactive terminal).</summary>
+    public bool Interactive => Console.Profile.Capabilities.Interactive;
+
+    /// <summary>Sends everything a person reads to standard error, leaving standard output to the JSON alone.</summary>
+    internal void SendReadableOutputToError()
+    {
+        Output = Error;
+        Console = CreateConsole(Error, isConsole: ReferenceEquals(Error, System.Console.Error) && !System.Console.IsErrorRedirected);
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter writer, bool isConsole)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(output),
+            Out = new AnsiConsoleOutput(writer),
             Ansi = isConsole ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = isConsole ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = isConsole ? InteractionSupport.Detect : InteractionSupport.No,
         });
         if (!isConsole)
         {
-            Console.Profile.Width = 120;
+            console.Profile.Width = 120;
         }
+
+        return console;
     }
-
-    public TextWriter Output { get; }
-
-    public TextWriter Error { get; }
-
-    public IAnsiConsole Console { get; }
-
-    /// <summary>Whether live progress bars can be drawn (an interactive terminal).</summary>
-    public bool Interactive => Console.Profile.Capabilities.Interactive;
 }

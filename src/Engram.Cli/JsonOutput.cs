@@ -12,6 +12,9 @@ namespace Engram.Cli;
 /// </summary>
 internal static class JsonOutput
 {
+    /// <summary>The <c>--json</c> value that means standard output.</summary>
+    public const string StandardOutput = "-";
+
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -32,7 +35,7 @@ internal static class JsonOutput
             return null;
         }
 
-        if (path != "-")
+        if (path != StandardOutput)
         {
             OutputPath.CheckReplaceable(path, OutputFileKind.JsonReport, force, "--json");
         }
@@ -53,7 +56,7 @@ internal static class JsonOutput
         }
 
         string json = node?.ToJsonString(Options) ?? "null";
-        if (path == "-")
+        if (path == StandardOutput)
         {
             stdout.WriteLine(json);
             return;
@@ -67,6 +70,6 @@ internal static class JsonOutput
 /// <summary>Where a command's <c>--json</c> goes, checked when the command started (see <see cref="JsonOutput.Target"/>).</summary>
 internal sealed record JsonTarget(string Path, bool Force)
 {
-    /// <summary>Writes <paramref name="value"/> there.</summary>
-    public void Write<T>(T value, TextWriter stdout) => JsonOutput.Write(Path, value, stdout, Force);
+    /// <summary>Writes <paramref name="value"/> there ("-": the context's standard output, which then holds nothing else).</summary>
+    public void Write<T>(T value, CliContext context) => JsonOutput.Write(Path, value, context.StandardOutput, Force);
 }

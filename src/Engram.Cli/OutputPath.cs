@@ -123,6 +123,30 @@ public static class OutputPath
             "Choose another path, or pass --force to replace it.");
     }
 
+    /// <summary>
+    /// Checks that <paramref name="folder"/> (given as <paramref name="option"/>) can hold a command's files: it is a
+    /// folder, or it and the folders above it up to one that exists can be made (none of them is a file). Throws an
+    /// <see cref="IOException"/> naming the file in the way otherwise, before any work is done.
+    /// </summary>
+    public static void CheckFolder(string folder, string option)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        for (string? at = System.IO.Path.GetFullPath(folder); at is not null; at = System.IO.Path.GetDirectoryName(at))
+        {
+            if (Directory.Exists(at))
+            {
+                return;
+            }
+
+            if (File.Exists(at))
+            {
+                throw new IOException(at == System.IO.Path.GetFullPath(folder)
+                    ? $"Cannot write into {option} {folder}: it is a file, and this command writes a folder of files. Give the path of a folder (it is made if missing)."
+                    : $"Cannot write into {option} {folder}: {at} is a file, so the folder cannot be made there. Give the path of a folder.");
+            }
+        }
+    }
+
     /// <summary>What <paramref name="path"/> holds (see <see cref="OutputFileKind"/>); a file that cannot be read counts as unrecognised.</summary>
     public static OutputFileKind Identify(string path)
     {

@@ -111,6 +111,28 @@ internal sealed class ExplorerSession
         }
     }
 
+    /// <summary>The index of the item a request names by id or by index: a 404 naming it when there is none.</summary>
+    public int FindItem(ItemReference item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Index is int index)
+        {
+            CheckItem(index);
+            return index;
+        }
+
+        for (int i = 0; i < Memory.Count; i++)
+        {
+            if (Memory.Items[i].Id == item.Id)
+            {
+                return i;
+            }
+        }
+
+        throw ApiException.NotFound(
+            $"No item has the id {item}: give the id of a stored item (GET /api/items lists them), or its index as a number, 0 to {Memory.Count - 1}.");
+    }
+
     /// <summary>Builds the cue a request describes, recalls from it and answers with the recalled item, images and (when asked) the trace.</summary>
     public RecallView Recall(RecallRequest request, AudioClip? audio)
     {
@@ -124,7 +146,7 @@ internal sealed class ExplorerSession
             throw ApiException.BadRequest(Invariant($"noise is the σ of Gaussian noise on pixels in [0, 1], so it must be ≥ 0; got {noise}."));
         }
 
-        float[]? image = ImageCue(request);
+        float[]? image = ImageCue(request, out int? itemIndex);
         if (image is null && (occlude is not null || noise > 0 || request.Mask is not null))
         {
             throw ApiException.BadRequest("occlude, noise and mask change an image cue: give image_png or item too.");
@@ -181,7 +203,7 @@ internal sealed class ExplorerSession
             recall.Energies,
             PngViews.Base64(recall.Image, Shape),
             PngViews.Base64(image, Shape),
-            new CueView(slots, hidden, image is null ? null : noise, image is null ? null : occlude, request.Item),
+            new CueView(slots, hidden, image is null ? null : noise, image is null ? null : occlude, itemIndex),
             harmonic
                 ? new RecallOptionsView(null, null, recall.Options.MaxSteps, null)
                 : new RecallOptionsView(Names.Of(recall.Options.Similarity), recall.Options.Beta, recall.Options.MaxSteps, Names.Of(recall.Options.CueMode)),
@@ -190,8 +212,9 @@ internal sealed class ExplorerSession
             recall.Completed?.Select(CompletedView.Of).ToArray());
     }
 
-    private float[]? ImageCue(RecallRequest request)
+    private float[]? ImageCue(RecallRequest request, out int? itemIndex)
     {
+        itemIndex = null;
         if (request.ImagePng is null && request.Item is null)
         {
             return null;
@@ -207,9 +230,10 @@ internal sealed class ExplorerSession
             throw ApiException.BadRequest(NoSlot("image"));
         }
 
-        if (request.Item is int item)
+        if (request.Item is { } reference)
         {
-            CheckItem(item);
+            int item = FindItem(reference);
+            itemIndex = item;
             lock (_gate)
             {
                 return Memory.StoredImage(item)!;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Engram.Explorer;
 
@@ -16,8 +17,9 @@ internal sealed record RecallRequest
     /// <summary>A PNG, base64; prepared like every image a memory takes (padded square, resized, grey or RGB).</summary>
     public string? ImagePng { get; init; }
 
-    /// <summary>Use this stored item's decoded image (Dec(ξ)) as the image cue.</summary>
-    public int? Item { get; init; }
+    /// <summary>Use this stored item's decoded image (Dec(ξ)) as the image cue: its id (a string) or its index (a number), as <c>engram recall --item</c> takes.</summary>
+    [JsonConverter(typeof(ItemReferenceConverter))]
+    public ItemReference? Item { get; init; }
 
     /// <summary>bottom-half, top-half, left-half, right-half (or none).</summary>
     public string? Occlude { get; init; }
@@ -47,7 +49,7 @@ internal sealed record RecallRequest
     {
         ["text"] = "a string (a caption)",
         ["image_png"] = "a string (a PNG, base64)",
-        ["item"] = "a whole number (a stored item's index)",
+        ["item"] = "a stored item's id (a string) or index (a whole number)",
         ["occlude"] = "one of none, bottom-half, top-half, left-half, right-half",
         ["noise"] = "a number (σ ≥ 0)",
         ["seed"] = "a whole number",
@@ -205,4 +207,36 @@ internal sealed record RecallRequest
         : "";
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}
+
+/// <summary>A stored item named by its id, or by its index in the memory.</summary>
+internal sealed record ItemReference(string? Id, int? Index)
+{
+    /// <summary>How a person would write it: the id quoted, the index bare.</summary>
+    public override string ToString() => Index is int index ? index.ToString(CultureInfo.InvariantCulture) : $"'{Id}'";
+}
+
+/// <summary>Reads <c>item</c> as a string (an id) or a whole number (an index); anything else is refused by <see cref="RecallRequest"/> naming the field.</summary>
+internal sealed class ItemReferenceConverter : JsonConverter<ItemReference>
+{
+    public override ItemReference Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => new ItemReference(reader.GetString(), null),
+        JsonTokenType.Number when reader.TryGetInt32(out int index) => new ItemReference(null, index),
+        _ => throw new JsonException(),
+    };
+
+    public override void Write(Utf8JsonWriter writer, ItemReference value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Index is int index)
+        {
+            writer.WriteNumberValue(index);
+        }
+        else
+        {
+            writer.WriteStringValue(value.Id);
+        }
+    }
 }

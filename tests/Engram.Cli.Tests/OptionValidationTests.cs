@@ -54,7 +54,7 @@ public sealed class OptionValidationTests : IDisposable
     public void Should_refuse_an_out_of_range_value_of_an_idx_recall_naming_the_option(string option, string value, string message)
     {
         string[] n = option == "--n" ? [] : ["--n", "20"];
-        var (code, _, error) = CliRunner.Run(["recall", "--idx", CliRunner.ShippedTrainImages(), .. n, option, value]);
+        var (code, _, error) = CliRunner.Run(["recall", "idx", "--idx", CliRunner.ShippedTrainImages(), .. n, option, value]);
         Assert.Equal(1, code);
         Assert.Contains($"error: {message}", error, StringComparison.Ordinal);
     }
@@ -132,7 +132,7 @@ public sealed class OptionValidationTests : IDisposable
     [Fact]
     public void Should_say_a_word_is_not_a_number_in_the_users_words()
     {
-        var (code, _, error) = CliRunner.Run("recall", "--idx", CliRunner.ShippedTrainImages(), "--steps", "abc");
+        var (code, _, error) = CliRunner.Run("recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--steps", "abc");
         Assert.Equal(1, code);
         Assert.Contains("error: --steps takes a whole number; got 'abc'.", error, StringComparison.Ordinal);
         Assert.DoesNotContain("System.Int32", error, StringComparison.Ordinal);

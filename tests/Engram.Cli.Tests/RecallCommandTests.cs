@@ -16,7 +16,7 @@ public sealed class RecallCommandTests : IDisposable
 
         // When
         var (code, output, error) = CliRunner.Run(
-            "recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "l2", "--cue-mode", "masked", "--json", json);
+            "recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "l2", "--cue-mode", "masked", "--json", json);
 
         // Then the table shows the run and the JSON holds the figures
         Assert.True(code == 0, error);
@@ -39,7 +39,7 @@ public sealed class RecallCommandTests : IDisposable
         // Masked-free compares the visible pixels but clamps nothing: at a high β each state becomes a stored image.
         string json = Path.Combine(_folder, "free.json");
         var (code, _, error) = CliRunner.Run(
-            "recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "l2", "--beta", "10", "--cue-mode", "masked-free", "--json", json);
+            "recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "l2", "--beta", "10", "--cue-mode", "masked-free", "--json", json);
         Assert.True(code == 0, error);
         JsonElement root = CliRunner.ReadJson(json);
         Assert.Equal("masked-free", root.GetProperty("cue_mode").GetString());
@@ -52,7 +52,7 @@ public sealed class RecallCommandTests : IDisposable
     {
         string json = Path.Combine(_folder, "dot.json");
         var (code, _, error) = CliRunner.Run(
-            "recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "dot", "--beta", "1", "--steps", "10", "--cue-mode", "full", "--json", json);
+            "recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--n", "300", "--similarity", "dot", "--beta", "1", "--steps", "10", "--cue-mode", "full", "--json", json);
         Assert.True(code == 0, error);
         Assert.True(CliRunner.ReadJson(json).GetProperty("accuracy").GetDouble() < 0.2);
     }
@@ -60,7 +60,7 @@ public sealed class RecallCommandTests : IDisposable
     [Fact]
     public void Should_write_json_to_standard_output_with_a_dash()
     {
-        var (code, output, _) = CliRunner.Run("recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "20", "--json", "-");
+        var (code, output, _) = CliRunner.Run("recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--n", "20", "--json", "-");
         Assert.Equal(0, code);
         int start = output.IndexOf('{', StringComparison.Ordinal);
         using JsonDocument doc = JsonDocument.Parse(output[start..]);
@@ -71,7 +71,7 @@ public sealed class RecallCommandTests : IDisposable
     public void Should_say_which_file_is_missing()
     {
         string path = Path.Combine(_folder, "missing.idx");
-        var (code, output, error) = CliRunner.Run("recall", "--idx", path, "--n", "10");
+        var (code, output, error) = CliRunner.Run("recall", "idx", "--idx", path, "--n", "10");
         Assert.Equal(1, code);
         Assert.Equal("", output);
         Assert.Equal($"error: IDX file not found: {path}", error.Trim());
@@ -82,7 +82,7 @@ public sealed class RecallCommandTests : IDisposable
     {
         string path = Path.Combine(_folder, "corrupt.idx");
         File.WriteAllBytes(path, [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3]);
-        var (code, _, error) = CliRunner.Run("recall", "--idx", path, "--n", "2");
+        var (code, _, error) = CliRunner.Run("recall", "idx", "--idx", path, "--n", "2");
         Assert.Equal(1, code);
         Assert.StartsWith($"error: {path}: at byte 19: the file ends early", error, StringComparison.Ordinal);
     }
@@ -91,7 +91,7 @@ public sealed class RecallCommandTests : IDisposable
     public void Should_say_how_many_images_the_file_holds_when_n_is_too_large()
     {
         string path = CliRunner.ShippedTrainImages();
-        var (code, _, error) = CliRunner.Run("recall", "--idx", path, "--n", "5000");
+        var (code, _, error) = CliRunner.Run("recall", "idx", "--idx", path, "--n", "5000");
         Assert.Equal(1, code);
         Assert.Contains("--n 5000 asks for more images than", error, StringComparison.Ordinal);
         Assert.Contains("(2000); use --n 2000 or less", error, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public sealed class RecallCommandTests : IDisposable
     [Fact]
     public void Should_reject_a_beta_that_is_not_positive()
     {
-        var (code, _, error) = CliRunner.Run("recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "10", "--beta", "0");
+        var (code, _, error) = CliRunner.Run("recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--n", "10", "--beta", "0");
         Assert.Equal(1, code);
         Assert.Contains("--beta must be a finite number > 0; got 0.", error, StringComparison.Ordinal);
     }
@@ -119,7 +119,7 @@ public sealed class RecallCommandTests : IDisposable
     public void Should_refuse_a_json_path_in_a_missing_folder_before_writing_anything()
     {
         string json = Path.Combine(_folder, "no-such-folder", "out.json");
-        var (code, _, error) = CliRunner.Run("recall", "--idx", CliRunner.ShippedTrainImages(), "--n", "10", "--json", json);
+        var (code, _, error) = CliRunner.Run("recall", "idx", "--idx", CliRunner.ShippedTrainImages(), "--n", "10", "--json", json);
         Assert.Equal(1, code);
         Assert.Contains("the folder", error, StringComparison.Ordinal);
         Assert.False(File.Exists(json));
@@ -133,6 +133,6 @@ public sealed class RecallCommandTests : IDisposable
         Assert.Contains("Examples:", output, StringComparison.Ordinal);
         Assert.Contains("--cue-mode", output, StringComparison.Ordinal);
         Assert.Contains("--cue-mode <clamped|full|masked|masked-free>", output, StringComparison.Ordinal);
-        Assert.Contains("engram recall [options]", output, StringComparison.Ordinal);
+        Assert.Contains("engram recall [command] [options]", output, StringComparison.Ordinal);
     }
 }

@@ -206,7 +206,7 @@ public sealed class ApiTests(ExplorerServer server)
         await AssertRefusedAsync(Json("{\"text\": "), 400, "not valid JSON");
         await AssertRefusedAsync(Json("[1, 2]"), 400, "must be a JSON object");
         await AssertRefusedAsync(Json("{\"caption\": \"red apple\"}"), 400, "Unknown field 'caption'");
-        await AssertRefusedAsync(Json("{\"item\": \"three\"}"), 400, "'item' must be a whole number");
+        await AssertRefusedAsync(Json("{\"item\": true}"), 400, "'item' must be a stored item's id (a string) or index (a whole number); item is a boolean (true).");
         await AssertRefusedAsync(Json("{\"item\": 1, \"mask\": [1, \"x\"]}"), 400, "mask[1] is a string");
         await AssertRefusedAsync(Json("{\"text\": \"x\", \"trace\": null}"), 400, "'trace' must be true or false");
     }

@@ -79,7 +79,7 @@ internal static class BenchCommand
                     default_reason = choice.Source.ToString().ToLowerInvariant(),
                     default_trial_seconds = choice.Seconds,
                     default_explained = choice.Describe(),
-                }, context.Output);
+                }, context);
             }
 
             return 0;
@@ -133,7 +133,7 @@ internal static class BenchCommand
                     n = patterns,
                     dim = k,
                     queries = q,
-                }, context.Output);
+                }, context);
             }
 
             return 0;
@@ -160,6 +160,11 @@ internal static class BenchCommand
             string[] files = Directory.Exists(dir)
                 ? Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray()
                 : throw new DirectoryNotFoundException($"The folder {dir} does not exist.");
+            if (files.Length == 0)
+            {
+                throw new ArgumentException($"The folder {dir} holds no .png files (subfolders are not searched): give --folder a folder of PNG images.");
+            }
+
             PngDecodeBenchmarkResult r = PngDecodeBenchmark.Run(files);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("files").AddColumn("pixels").AddColumn("decode s")
                 .AddColumn("inflate s").AddColumn("decode / inflate");
@@ -176,7 +181,7 @@ internal static class BenchCommand
                     inflate_seconds = r.InflateSeconds,
                     ratio = r.Ratio,
                     folder = dir,
-                }, context.Output);
+                }, context);
             }
 
             return 0;
@@ -258,7 +263,7 @@ internal static class BenchCommand
                         gemm_gflops = r.GemmGflops,
                         conv_vs_gemm = r.Ratio,
                     }).ToArray(),
-                }, context.Output);
+                }, context);
             }
 
             return 0;

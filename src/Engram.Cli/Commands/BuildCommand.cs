@@ -172,7 +172,7 @@ internal static class BuildCommand
                     warnings,
                     bytes,
                     seconds = stopwatch.Elapsed.TotalSeconds,
-                }, context.Output);
+                }, context);
             }
 
             return 0;

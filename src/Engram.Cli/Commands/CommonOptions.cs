@@ -7,9 +7,12 @@ namespace Engram.Cli.Commands;
 /// <summary>Options that several commands share, spelled the same everywhere.</summary>
 internal static class CommonOptions
 {
-    public static Option<string?> Json() => new("--json")
+    /// <summary>The name of the option <see cref="Json"/> makes, by which <see cref="EngramApp"/> finds it on any command.</summary>
+    public const string JsonName = "--json";
+
+    public static Option<string?> Json() => new(JsonName)
     {
-        Description = "Also write the results as JSON to this file ('-' for standard output).",
+        Description = "Also write the results as JSON to this file; '-' writes the JSON alone to standard output (tables and notes then go to standard error).",
         HelpName = "PATH",
     };
 

@@ -44,7 +44,7 @@ internal static class DataCommand
             context.Console.Write(table);
             if (jsonTarget is not null)
             {
-                jsonTarget.Write(new { datasets = all }, context.Output);
+                jsonTarget.Write(new { datasets = all }, context);
             }
 
             return 0;
@@ -95,7 +95,7 @@ internal static class DataCommand
                     decoded = report.Decoded,
                     skipped = report.Skipped,
                     failed = report.Failed.Select(f => new { file = f.File, kind = f.Kind, error = f.Error }),
-                }, context.Output);
+                }, context);
             }
 
             return report.Failed.Count == 0 ? 0 : EngramApp.Failure;

@@ -50,6 +50,7 @@ internal static class DemoCommand
             var total = Stopwatch.StartNew();
             string folder = parse.GetValue(output)!;
             bool replace = parse.GetValue(force);
+            OutputPath.CheckFolder(folder, "--out");
             Directory.CreateDirectory(folder);
             string report = Path.Combine(folder, "report.html");
             OutputPath.CheckReplaceable(report, OutputFileKind.DemoReport, replace, "--out");
@@ -77,7 +78,7 @@ internal static class DemoCommand
             context.Output.WriteLine($"Wrote {report}, and the memories {Path.Combine(folder, "fmnist.engram")} and {Path.Combine(folder, "emoji.engram")} " +
                 $"(try: engram recall --memory {Path.Combine(folder, "emoji.engram")} --text \"red apple\").");
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram demo took {total.Elapsed.TotalSeconds:F1} s."));
-            jsonTarget?.Write(new { rows, report, seconds = total.Elapsed.TotalSeconds }, context.Output);
+            jsonTarget?.Write(new { rows, report, seconds = total.Elapsed.TotalSeconds }, context);
 
             return 0;
         });

@@ -65,7 +65,7 @@ internal static class EvalCommand
                 Markup.Escape(Path.GetFileName(pathA)), Markup.Escape(Path.GetFileName(pathB)), $"{a.Width}×{a.Height}×{channels}",
                 TrainCommand.F(mse, "G6"), TrainCommand.F(ssim, "F6"), TrainCommand.F(1 - ssim, "F6"));
             context.Console.Write(table);
-            jsonTarget?.Write(new { a = pathA, b = pathB, width = a.Width, height = a.Height, channels, mse, ssim, one_minus_ssim = 1 - ssim }, context.Output);
+            jsonTarget?.Write(new { a = pathA, b = pathB, width = a.Width, height = a.Height, channels, mse, ssim, one_minus_ssim = 1 - ssim }, context);
 
             return 0;
         });

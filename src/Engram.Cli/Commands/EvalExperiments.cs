@@ -57,7 +57,7 @@ internal static class EvalExperiments
         var cueModes = new Option<string>("--cue-modes") { Description = "full (the paper's protocol), masked (compare only what the visible pixels determine), or both.", DefaultValueFactory = _ => "full,masked", HelpName = "LIST" };
         var steps = new Option<int>("--steps") { Description = "Update steps T.", DefaultValueFactory = _ => 10 }.Between(1, int.MaxValue);
         var iterations = new Option<string>("--iterations") { Description = "progression: the iterations to show.", DefaultValueFactory = _ => "1,2,3,5,10", HelpName = "LIST" };
-        var examples = new Option<int>("--examples") { Description = "Examples drawn in image figures.", DefaultValueFactory = _ => 6 }.Between(0, 1000);
+        var examples = new Option<int>("--examples") { Description = "Examples drawn in image figures.", DefaultValueFactory = _ => 6 }.Between(1, 1000);
         var models = new Option<string?>("--models") { Description = "Folder of trained weights (default: the shipped data/models).", HelpName = "FOLDER" };
         var redraw = new Option<bool>("--redraw") { Description = $"table1 and beta-sweep: measure nothing; read {spec.Name}.json in --out and draw its figures and tables again." };
         var command = new Command(spec.Name,
@@ -73,6 +73,7 @@ internal static class EvalExperiments
             string folder = parse.GetValue(output) ?? Path.Combine("eval-results", spec.Name);
             if (parse.GetValue(redraw))
             {
+                OutputPath.CheckFolder(folder, "--out");
                 string summary = Path.Combine(folder, spec.Name + ".json");
                 ExperimentReport read = File.Exists(summary)
                     ? ExperimentReport.Read(summary)
@@ -112,6 +113,7 @@ internal static class EvalExperiments
         var stopwatch = Stopwatch.StartNew();
 
         // Checked before the (long) run too, for the files whose names are known before it.
+        OutputPath.CheckFolder(folder, "--out");
         CheckReportFiles(folder, name, [], force);
         context.Output.WriteLine($"{label}: writing into {folder}");
         ExperimentReport report = run();

@@ -19,19 +19,19 @@ internal sealed class MemoryRecallOptions
 {
     public Option<string?> Memory { get; } = new("--memory") { Description = "A memory file from `engram build`: recall one item from it.", HelpName = "FILE" };
 
-    public Option<string?> Image { get; } = new("--image") { Description = "--memory: an image cue (PNG), resized to the memory's images.", HelpName = "PNG" };
+    public Option<string?> Image { get; } = new("--image") { Description = "An image cue (PNG), resized to the memory's images.", HelpName = "PNG" };
 
-    public Option<string?> Item { get; } = new("--item") { Description = "--memory: use the stored image of this item (its id or index) as the image cue.", HelpName = "ID" };
+    public Option<string?> Item { get; } = new("--item") { Description = "Use the stored image of this item (its id or index) as the image cue.", HelpName = "ID" };
 
-    public Option<string?> Text { get; } = new("--text") { Description = "--memory: a caption cue.", HelpName = "TEXT" };
+    public Option<string?> Text { get; } = new("--text") { Description = "A caption cue.", HelpName = "TEXT" };
 
-    public Option<string?> Audio { get; } = new("--audio") { Description = "--memory: a sound cue (WAV).", HelpName = "WAV" };
+    public Option<string?> Audio { get; } = new("--audio") { Description = "A sound cue (WAV).", HelpName = "WAV" };
 
-    public Option<double> Noise { get; } = new Option<double>("--noise") { Description = "--memory: add Gaussian noise of this σ (≥ 0) to the image cue (pixels in [0, 1]).", DefaultValueFactory = _ => 0 }.AtLeast(0);
+    public Option<double> Noise { get; } = new Option<double>("--noise") { Description = "Add Gaussian noise of this σ (≥ 0) to the image cue (pixels in [0, 1]).", DefaultValueFactory = _ => 0 }.AtLeast(0);
 
-    public Option<int> Seed { get; } = new("--seed") { Description = "--memory: seed of the noise.", DefaultValueFactory = _ => 1 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the noise.", DefaultValueFactory = _ => 1 };
 
-    public Option<string?> Save { get; } = new("--save") { Description = "--memory: write the recalled image (decoded) to this PNG.", HelpName = "PNG" };
+    public Option<string?> Save { get; } = new("--save") { Description = "Write the recalled image (decoded) to this PNG.", HelpName = "PNG" };
 
     public Option<bool> NoVerify { get; } = MemoryFileOptions.NoVerify();
 
@@ -39,7 +39,7 @@ internal sealed class MemoryRecallOptions
 
     public Option<bool> Force { get; } = OutputOptions.Force();
 
-    public Option<int> RunnersUp { get; } = new Option<int>("--runners-up") { Description = "--memory: how many of the heaviest memories to list (at least 1).", DefaultValueFactory = _ => 5 }.Between(1, 10_000);
+    public Option<int> RunnersUp { get; } = new Option<int>("--runners-up") { Description = "How many of the heaviest memories to list (at least 1).", DefaultValueFactory = _ => 5 }.Between(1, 10_000);
 }
 
 /// <summary><c>engram recall --memory M</c>: one cue, one recalled item, with its weight, steps, metastability and runners-up.</summary>
@@ -112,7 +112,16 @@ internal static class MemoryRecallCommand
         CueMode? mode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode);
         var memoryCue = new MemoryCue(image, pixelMask, text, audio);
         string[] cueSlots = memoryCue.Slots.ToArray();
-        Engram.Hen.MemoryRecall recall = memory.Recall(memoryCue, overrides, mode, runnersUp: parse.GetValue(o.RunnersUp));
+        Engram.Hen.MemoryRecall recall;
+        try
+        {
+            recall = memory.Recall(memoryCue, overrides, mode, runnersUp: parse.GetValue(o.RunnersUp));
+        }
+        catch (ArgumentException e) when (audioPath is not null && e.ParamName == "clip")
+        {
+            // The speech encoder refuses the clip without knowing where it came from: name the file.
+            throw new ArgumentException($"--audio {audioPath}: {ExceptionMessages.WithoutParameter(e)}", e);
+        }
 
         string cue = string.Join(" + ", new[]
         {
@@ -194,7 +203,7 @@ internal static class MemoryRecallCommand
                 beta = harmonic ? (object?)null : recall.Options.Beta,
                 similarity = harmonic ? null : ImageTrial.Name(recall.Options.Similarity),
                 memory = path,
-            }, context.Output);
+            }, context);
         }
 
         return 0;

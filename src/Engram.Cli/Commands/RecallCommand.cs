@@ -8,10 +8,78 @@ using Spectre.Console;
 
 namespace Engram.Cli.Commands;
 
-/// <summary><c>engram recall</c>: store images, recall each from an occluded copy, score the recalls.</summary>
+/// <summary>
+/// <c>engram recall --memory M</c>: recall one item from a memory, with the memory's own options; and
+/// <c>engram recall idx</c>: the IDX benchmark (store images, recall each from an occluded copy, score the recalls),
+/// whose defaults are the paper's protocol. Each mode lists only its own options, and refuses the other's by name.
+/// </summary>
 internal static class RecallCommand
 {
+    private const string IdxMode = "the IDX benchmark, `engram recall idx`; a memory recall uses the memory's own options";
+    private const string MemoryMode = "recall from a memory, `engram recall --memory FILE`; `engram recall idx` is the IDX benchmark";
+
     public static Command Create(CliContext context)
+    {
+        var memoryOptions = new MemoryRecallOptions();
+        var occlude = new Option<string?>("--occlude")
+        {
+            Description = "Hide part of the image cue: bottom-half, top-half, left-half or right-half (default: nothing hidden).",
+        }.AcceptOnlyFromAmong("bottom-half", "top-half", "left-half", "right-half");
+        var similarity = new Option<string?>("--similarity")
+        {
+            Description = "dot (ξ·v), l2 (−‖ξ − v‖²) or cosine. Default: the memory's own (`engram build --similarity`, l2 unless given there).",
+        }.AcceptOnlyFromAmong("dot", "l2", "cosine");
+        var beta = new Option<float>("--beta")
+        {
+            Description = "Inverse temperature β > 0. Default: the memory's own (`engram build --beta`, 1000 unless given there).",
+        }.Positive();
+        var steps = new Option<int>("--steps")
+        {
+            Description = "The most update steps (a harmonic memory's sweeps). Default: the memory's own (`engram build --steps`, 10, or 20 sweeps for a harmonic memory).",
+        }.Between(1, int.MaxValue);
+        var cueMode = new Option<string?>("--cue-mode")
+        {
+            Description = "full, clamped, masked or masked-free (see `engram recall idx --help`). Default: masked-free, the similarity over the cue's own slots and visible pixels.",
+        }.AcceptOnlyFromAmong("full", "clamped", "masked", "masked-free");
+        Option<string?> json = CommonOptions.Json();
+
+        var command = new Command(
+            "recall",
+            "Recall one item from a memory made by `engram build`, cued by an image (--image, or --item to use a stored one), " +
+            "a caption (--text) or a sound (--audio), and print the recalled item, its weight, the steps, whether the state is a mixture, and the runners-up. " +
+            "β, steps, similarity and cue mode are the memory's own unless given.\n\n" +
+            "Examples:\n" +
+            "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
+            "  engram recall --memory emoji.engram --image cat.png --occlude bottom-half --json result.json\n" +
+            "  engram recall --memory fmnist.engram --item 17 --occlude left-half --noise 0.1\n\n" +
+            "The IDX benchmark (store the first N images of an IDX file, recall each from a copy with part hidden) is `engram recall idx`, with its own options and defaults.")
+        {
+            occlude, similarity, beta, steps, cueMode, json,
+            memoryOptions.Memory, memoryOptions.Image, memoryOptions.Item, memoryOptions.Text, memoryOptions.Audio, memoryOptions.Noise, memoryOptions.Seed,
+            memoryOptions.Save, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Models, memoryOptions.Force,
+        };
+        foreach (string name in (string[])["--idx", "--n", "--update", "--step-size", "--tolerance", "--top-k", "--backend"])
+        {
+            command.Options.Add(BelongsElsewhere(name, IdxMode));
+        }
+
+        command.SetAction(parse =>
+        {
+            string memoryPath = parse.GetValue(memoryOptions.Memory) ?? throw new ArgumentException(
+                "engram recall needs --memory FILE, a memory made by `engram build` (for example: engram recall --memory emoji.engram --text cat); " +
+                "the IDX benchmark is `engram recall idx`.");
+            string? Given(Option<string?> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+            float? givenBeta = parse.GetResult(beta) is { Implicit: false } ? parse.GetValue(beta) : null;
+            int? givenSteps = parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : null;
+            return MemoryRecallCommand.Run(
+                context, parse, memoryPath, memoryOptions, givenBeta, givenSteps, Given(similarity), Given(cueMode), Given(occlude), parse.GetValue(json));
+        });
+        command.Subcommands.Add(CreateIdx(context));
+        return command;
+    }
+
+    // engram recall idx: the benchmark of the paper's protocol, over an IDX file.
+    private static Command CreateIdx(CliContext context)
     {
         var idx = new Option<string?>("--idx")
         {
@@ -71,37 +139,26 @@ internal static class RecallCommand
         }.Between(0, int.MaxValue);
         Option<string> backend = CommonOptions.Backend();
         Option<string?> json = CommonOptions.Json();
-        var memoryOptions = new MemoryRecallOptions();
+        Option<bool> force = OutputOptions.Force();
 
         var command = new Command(
-            "recall",
-            "Recall from a memory file (--memory), or, without one, store the first N images of an IDX file (pixels scaled to [0, 1]), recall each from a copy with part hidden, " +
-            "and print retrieval accuracy, the metastable fraction and the MSE between image and final state.\n\n" +
+            "idx",
+            "The IDX benchmark: store the first N images of an IDX file (pixels scaled to [0, 1]), recall each from a copy with part hidden, " +
+            "and print retrieval accuracy, the metastable fraction and the MSE between image and final state. " +
+            "Its defaults (β 1, 10 steps, cue mode full, similarity dot) are the paper's protocol; a memory recall (`engram recall --memory`) uses the memory's own.\n\n" +
             "Examples:\n" +
-            "  engram recall --idx data/fashion-mnist/train-images-idx3-ubyte.gz --n 2000 --similarity l2 --cue-mode masked\n" +
-            "  engram recall --n 6000 --similarity dot --beta 1 --steps 10 --cue-mode full --json raw-dot.json\n\n" +
-            "With --memory, recall one item from a memory made by `engram build`, cued by an image (--image, or --item to use a stored one), " +
-            "a caption (--text) or a sound (--audio), and print the recalled item, its weight, the steps, whether the state is a mixture, and the runners-up:\n" +
-            "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
-            "  engram recall --memory emoji.engram --image cat.png --occlude bottom-half --json result.json\n" +
-            "  engram recall --memory fmnist.engram --item 17 --occlude left-half --noise 0.1")
+            "  engram recall idx --idx data/fashion-mnist/train-images-idx3-ubyte.gz --n 2000 --similarity l2 --cue-mode masked\n" +
+            "  engram recall idx --n 6000 --similarity dot --beta 1 --steps 10 --cue-mode full --json raw-dot.json")
         {
-            idx, n, occlude, similarity, beta, steps, cueMode, update, stepSize, tolerance, topK, backend, json,
-            memoryOptions.Memory, memoryOptions.Image, memoryOptions.Item, memoryOptions.Text, memoryOptions.Audio, memoryOptions.Noise, memoryOptions.Seed,
-            memoryOptions.Save, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Models, memoryOptions.Force,
+            idx, n, occlude, similarity, beta, steps, cueMode, update, stepSize, tolerance, topK, backend, json, force,
         };
+        foreach (string name in (string[])["--memory", "--image", "--item", "--text", "--audio", "--noise", "--seed", "--save", "--runners-up", "--no-verify", "--models"])
+        {
+            command.Options.Add(BelongsElsewhere(name, MemoryMode));
+        }
 
         command.SetAction(parse =>
         {
-            if (parse.GetValue(memoryOptions.Memory) is string memoryPath)
-            {
-                string? Given(Option<string> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
-                float? givenBeta = parse.GetResult(beta) is { Implicit: false } ? parse.GetValue(beta) : null;
-                int? givenSteps = parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : null;
-                return MemoryRecallCommand.Run(
-                    context, parse, memoryPath, memoryOptions, givenBeta, givenSteps, Given(similarity), Given(cueMode), Given(occlude), parse.GetValue(json));
-            }
-
             string path = parse.GetValue(idx) ?? FashionMnist.TrainImages()
                 ?? throw new FileNotFoundException(
                     "No --idx file was given and Fashion-MNIST was not found: install Debian's dataset-fashion-mnist, " +
@@ -120,7 +177,7 @@ internal static class RecallCommand
             };
             options.Validate();
             IGemmBackend gemm = CommonOptions.ResolveBackend(parse.GetValue(backend)!);
-            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(memoryOptions.Force));
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
 
             IdxData data = IdxFile.Read(path, count, scale: 1.0 / 255);
             if (data.ItemShape.Count != 2)
@@ -167,12 +224,20 @@ internal static class RecallCommand
                     update = parse.GetValue(update),
                     top_k = options.TopK,
                     backend = gemm.Name,
-                }, context.Output);
+                }, context);
             }
 
             return 0;
         });
         return command;
+    }
+
+    // An option of the other mode: hidden from this mode's help, and refused by name when given.
+    private static Option<string?> BelongsElsewhere(string name, string mode)
+    {
+        var option = new Option<string?>(name) { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
+        option.Validators.Add(result => result.AddError($"{name} belongs to {mode}."));
+        return option;
     }
 
     private static IFormatProvider Inv => System.Globalization.CultureInfo.InvariantCulture;

@@ -342,7 +342,7 @@ internal static class TrainEncoders
                 summary[key] = value;
             }
 
-            json.Write(summary, context.Output);
+            json.Write(summary, context);
         }
 
         return 0;

@@ -23,7 +23,7 @@ public static class IdxFile
         ArgumentOutOfRangeException.ThrowIfNegative(maxItems);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"IDX file not found: {path}", path);
+            throw MissingFile.For(path, "an IDX file", "IDX");
         }
 
         using Stream file = File.OpenRead(path);

@@ -162,7 +162,7 @@ public sealed class HarmonicModel : Module
     internal static HarmonicModel Load(string path, IReadOnlyDictionary<string, NdArray<float>> arrays, IReadOnlyDictionary<string, string> metadata)
     {
         ModelFile<HarmonicModelConfig> file = ModelWeights.ReadModel<HarmonicModelConfig>(
-            path, arrays, metadata, ConfigKey, "an Engram harmonic model (make one with HarmonicTraining)", c => c.Validate());
+            path, arrays, metadata, ConfigKey, "an Engram harmonic model (make one with `engram train harmonic`)", c => c.Validate());
         var model = new HarmonicModel(file.Config, new Rng(0));
         model.LoadStateDict(file.Parameters, path);
         model.WeightsHash = file.WeightsHash;

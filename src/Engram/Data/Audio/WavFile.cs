@@ -30,7 +30,7 @@ public static class WavFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"WAV file not found: {path}", path);
+            throw MissingFile.For(path, "a WAV file", "WAV");
         }
 
         long length = new FileInfo(path).Length;

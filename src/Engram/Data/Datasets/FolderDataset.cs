@@ -32,7 +32,7 @@ public static class FolderDataset
             .ToArray();
         if (pngs.Length == 0)
         {
-            throw new ArgumentException($"The folder {folder} holds no PNG files; a memory needs at least one image.", nameof(folder));
+            throw new ArgumentException($"The folder {folder} holds no PNG files (it and its subfolders were searched): give a folder of PNG images.", nameof(folder));
         }
 
         string csvPath = Path.Combine(root, CaptionsFile);

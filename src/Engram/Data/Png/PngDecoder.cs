@@ -166,7 +166,7 @@ public static class PngDecoder
     {
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"PNG file not found: {path}", path);
+            throw MissingFile.For(path, "a PNG file", "PNG");
         }
 
         long length = new FileInfo(path).Length;

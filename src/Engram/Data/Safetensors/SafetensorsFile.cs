@@ -55,7 +55,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"safetensors file not found: {path}", path);
+            throw MissingFile.For(path, "a safetensors file", "safetensors");
         }
 
         long length = new FileInfo(path).Length;

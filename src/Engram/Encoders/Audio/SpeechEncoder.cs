@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Engram.Data.Audio;
 using Engram.Nn;
 using Engram.Nn.Layers;
@@ -96,7 +97,8 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
         if (samples.Length < front.MinimumSampleCount)
         {
             throw new ArgumentException(
-                $"The clip is too short to encode: {clip.Duration.TotalMilliseconds:F0} ms ({samples.Length} samples at 16 kHz); it needs at least {front.MinimumSampleCount}.", nameof(clip));
+                $"The clip is too short to encode: {clip.Duration.TotalMilliseconds:F0} ms ({samples.Length} samples at 16 kHz); it needs at least {front.MinimumSampleCount} " +
+                $"({Math.Ceiling(front.MinimumSampleCount * 1000.0 / s_front.SampleRate):F0} ms): give a longer recording.", nameof(clip));
         }
 
         float[,] logMel = front.Compute(samples);
@@ -132,7 +134,16 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
         ArgumentNullException.ThrowIfNull(clips);
         int length = Config.Mels * Config.Frames;
         var features = new float[clips.Count * length];
-        Parallel.For(0, clips.Count, i => Features(clips[i]).CopyTo(features.AsSpan(i * length, length)));
+        try
+        {
+            Parallel.For(0, clips.Count, i => Features(clips[i]).CopyTo(features.AsSpan(i * length, length)));
+        }
+        catch (AggregateException e) when (e.InnerExceptions is [ArgumentException first, ..])
+        {
+            // Parallel.For wraps a clip's own refusal (too short, say); the caller gave the clip, so it gets that refusal itself.
+            ExceptionDispatchInfo.Throw(first);
+        }
+
         return EncodeFeatures(features, clips.Count);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Engram.Data;
 using Engram.Data.Cues;
 using Engram.Data.Datasets;
@@ -59,28 +60,42 @@ public sealed record ExperimentSettings
             throw new ArgumentException($"Unknown encoder '{encoder}'; use {string.Join(", ", ExperimentEncoders.All)}.");
         }
 
-        if (Sizes.Any(n => n < 2))
-        {
-            throw new ArgumentException("Every N must be at least 2.");
-        }
-
-        if (Betas.Any(b => !(b > 0) || !float.IsFinite(b)))
-        {
-            throw new ArgumentException("Every β must be positive and finite.");
-        }
+        RefuseFirst(Sizes, n => n < 2, n => $"Every size N must be at least 2 (an item is recalled against the others); got {n}.");
+        RefuseFirst(Betas, b => !(b > 0) || !float.IsFinite(b), b => $"Every β must be a finite number > 0; got {b}.");
 
         if (CueModes.FirstOrDefault(m => m is not ("full" or "masked")) is { } mode)
         {
             throw new ArgumentException($"Unknown cue mode '{mode}'; use full or masked.");
         }
 
-        if (Steps < 1 || Iterations.Any(t => t < 1) || Examples < 1)
+        if (Steps < 1)
         {
-            throw new ArgumentException("Steps, iterations and examples must be at least 1.");
+            throw new ArgumentException(Invariant($"Steps must be at least 1; got {Steps}."));
+        }
+
+        RefuseFirst(Iterations, t => t < 1, t => $"Every iteration shown must be at least 1 (the first update); got {t}.");
+
+        if (Examples < 1)
+        {
+            throw new ArgumentException(Invariant($"Examples must be at least 1; got {Examples}."));
         }
     }
 
     internal void Say(string line) => Log?.Invoke(line);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    // Throws the message for the first value that is wrong, naming that value.
+    private static void RefuseFirst<T>(IEnumerable<T> values, Func<T, bool> wrong, Func<T, FormattableString> message)
+    {
+        foreach (T value in values)
+        {
+            if (wrong(value))
+            {
+                throw new ArgumentException(Invariant(message(value)));
+            }
+        }
+    }
 }
 
 /// <summary>The image encoders experiments compare, loaded from the trained weights.</summary>
@@ -120,7 +135,8 @@ public static class ExperimentData
         if (items.Count < n)
         {
             throw new ArgumentException(
-                $"N = {n} needs {n:N0} Fashion-MNIST training images, but {items.Source} has {items.Count:N0}: install Debian's dataset-fashion-mnist for the full 60,000, or use smaller --n.");
+                $"N = {n} needs {n:N0} Fashion-MNIST training images, but {items.Source} has {items.Count:N0}: " +
+                (items.Count < 60_000 ? "install Debian's dataset-fashion-mnist for the full 60,000, or use a smaller --n." : $"use --n {items.Count} or less."));
         }
 
         return (DatasetImages.Load(items, 28, grey: true), $"Fashion-MNIST train ({items.Source})");

@@ -73,6 +73,18 @@ public sealed class SpeechEncoderTests : IDisposable
     }
 
     [Fact]
+    public void Should_refuse_a_clip_too_short_in_a_batch_with_its_own_message_not_an_aggregate()
+    {
+        // Given a batch whose second clip is empty
+        var encoder = new SpeechEncoder(s_small, new Rng(1));
+        AudioClip[] clips = [Word(2, 0.5, 0.3f, 16000), new AudioClip(16000, 1, [])];
+
+        // When it is encoded, Then the clip's own refusal comes out, saying what to do
+        var e = Assert.Throws<ArgumentException>(() => encoder.Encode(clips));
+        Assert.Contains("too short to encode: 0 ms (0 samples at 16 kHz); it needs at least 257 (17 ms): give a longer recording.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_refuse_clips_too_short_to_encode_and_files_that_are_not_speech_encoders()
     {
         var encoder = new SpeechEncoder(s_small, new Rng(1));
