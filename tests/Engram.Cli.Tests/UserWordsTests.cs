@@ -57,6 +57,14 @@ public sealed class UserWordsTests : IDisposable
     }
 
     [Fact]
+    public void Should_say_a_folder_is_not_a_memory_file()
+    {
+        var (code, _, error) = CliRunner.Run("recall", "--memory", _folder, "--text", "cat");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: {_folder} is a folder, not a memory file: give the path of a file made by `engram build`.", error.Trim());
+    }
+
+    [Fact]
     public void Should_say_a_folder_is_not_an_idx_file()
     {
         // When

@@ -456,7 +456,9 @@ public sealed partial class MultimodalMemory
         options ??= new MemoryLoadOptions();
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"The memory file {path} does not exist (make one with `engram build`).", path);
+            throw Directory.Exists(path)
+                ? new FileNotFoundException($"{path} is a folder, not a memory file: give the path of a file made by `engram build`.", path)
+                : new FileNotFoundException($"The memory file {path} does not exist (make one with `engram build`).", path);
         }
 
         MemoryFileContents file;
