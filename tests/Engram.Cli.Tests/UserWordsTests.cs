@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 
 namespace Engram.Cli.Tests;
 
@@ -87,6 +89,33 @@ public sealed class UserWordsTests : IDisposable
     }
 
     [Fact]
+    public void Should_name_the_png_whose_image_data_is_cut_rather_than_crash_in_build()
+    {
+        // Given a folder of good PNGs and one whose chunks are whole but whose compressed pixels stop halfway
+        string photos = Path.Combine(_folder, "photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 24; i++)
+        {
+            Engram.Data.Png.PngEncoder.Save(Path.Combine(photos, $"photo-{i:D2}.png"), Noise(i), new Dictionary<string, string> { ["Title"] = $"photo {i}" });
+        }
+
+        string cut = Path.Combine(photos, "photo-10-cut.png");
+        File.WriteAllBytes(cut, CutImageData(Engram.Data.Png.PngEncoder.Encode(Noise(99), new Dictionary<string, string> { ["Title"] = "cut" })));
+
+        // When
+        string memory = Path.Combine(_folder, "photos.engram");
+        var (code, output, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory);
+
+        // Then the file and what is wrong with it, in one line, and no memory
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {cut}: ", error.Trim(), StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("AggregateException", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+        Assert.False(File.Exists(memory));
+    }
+
+    [Fact]
     public void Should_name_the_size_that_is_too_small_in_an_experiment()
     {
         // When
@@ -121,5 +150,50 @@ public sealed class UserWordsTests : IDisposable
         // Then
         Assert.Equal(1, code);
         Assert.Contains("is not an Engram harmonic model (make one with `engram train harmonic`).", error, StringComparison.Ordinal);
+    }
+
+    private static Engram.Data.Images.Image Noise(int seed)
+    {
+        var random = new Random(seed);
+        return new Engram.Data.Images.Image(16, 16, Engram.Data.Images.PixelLayout.Grey, Enumerable.Range(0, 256).Select(_ => random.NextSingle()).ToArray());
+    }
+
+    // The PNG with its IDAT chunk (one, the last before IEND, as PngEncoder writes it) holding only the first half of
+    // the compressed pixels, its CRC made right: the chunks read, the image does not decode.
+    private static byte[] CutImageData(byte[] png)
+    {
+        int idat = 8;
+        while (Encoding.ASCII.GetString(png, idat + 4, 4) != "IDAT")
+        {
+            idat += 12 + BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat));
+        }
+
+        return [.. png.AsSpan(0, idat), .. Chunk("IDAT", png.AsSpan(idat + 8, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat)) / 2)), .. Chunk("IEND", [])];
+    }
+
+    private static byte[] Chunk(string type, ReadOnlySpan<byte> data)
+    {
+        byte[] typed = [.. Encoding.ASCII.GetBytes(type), .. data];
+        var chunk = new byte[8 + data.Length + 4];
+        BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        typed.CopyTo(chunk, 4);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc(typed));
+        return chunk;
+    }
+
+    // CRC-32 (ISO 3309, as PNG uses), bit by bit: the test's PNGs are small.
+    private static uint Crc(byte[] bytes)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in bytes)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
+            }
+        }
+
+        return ~crc;
     }
 }

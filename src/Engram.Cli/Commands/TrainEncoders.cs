@@ -89,11 +89,11 @@ internal static class TrainEncoders
             int done = 0;
             var result = new float[items.Count][][];
             // One espeak-ng process per core: more would only block thread-pool threads on processes.
-            Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            ParallelItems.For(items.Count, i =>
             {
                 result[i] = allVoices.Select(v => encoder.Features(speech.Speak(names[i], v))).ToArray();
                 progress.Report(Interlocked.Add(ref done, allVoices.Length));
-            });
+            }, Environment.ProcessorCount, token);
             return result;
         });
 
@@ -226,11 +226,11 @@ internal static class TrainEncoders
                 {
                     int done = 0;
                     var result = new Data.Audio.AudioClip[names.Length];
-                    Parallel.For(0, names.Length, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+                    ParallelItems.For(names.Length, i =>
                     {
                         result[i] = speech.Speak(names[i], voice);
                         progress.Report(Interlocked.Increment(ref done));
-                    });
+                    }, Environment.ProcessorCount, token);
                     return result;
                 });
                 views["audio"].Add(speechEncoder.Encode(clips));

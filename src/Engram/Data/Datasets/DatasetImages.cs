@@ -27,7 +27,8 @@ public static class DatasetImages
     /// Every item's image through <see cref="ImageOps.Prepare"/> (size×size, grey or RGB) as rows
     /// [N, size·size·channels], in the dataset's order, decoded in parallel. Images are asked for at
     /// <see cref="DecodeSideFactor"/> × size at most (<see cref="DatasetItem.ImageAtMost"/>), so a folder of large
-    /// photographs costs the memory of small images.
+    /// photographs costs the memory of small images. An image that does not decode fails as it would alone: its own
+    /// exception (a <see cref="DataFormatException"/> naming the file), the first such item's when several fail.
     /// </summary>
     public static Tensor Load(IReadOnlyList<DatasetItem> items, int size, bool grey, IProgress<int>? progress = null)
     {
@@ -36,7 +37,7 @@ public static class DatasetImages
         int length = size * size * (grey ? 1 : 3);
         var data = new float[items.Count * length];
         int done = 0;
-        Parallel.For(0, items.Count, i =>
+        ParallelItems.For(items.Count, i =>
         {
             float[] pixels = ImageOps.Prepare(items[i].ImageAtMost(DecodeSideFactor * size), size, grey);
             pixels.CopyTo(data.AsSpan(i * length, length));

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Engram.Data.Audio;
 using Engram.Nn;
 using Engram.Nn.Layers;
@@ -134,15 +133,8 @@ public sealed class SpeechEncoder : Module, IAudioEncoder
         ArgumentNullException.ThrowIfNull(clips);
         int length = Config.Mels * Config.Frames;
         var features = new float[clips.Count * length];
-        try
-        {
-            Parallel.For(0, clips.Count, i => Features(clips[i]).CopyTo(features.AsSpan(i * length, length)));
-        }
-        catch (AggregateException e) when (e.InnerExceptions is [ArgumentException first, ..])
-        {
-            // Parallel.For wraps a clip's own refusal (too short, say); the caller gave the clip, so it gets that refusal itself.
-            ExceptionDispatchInfo.Throw(first);
-        }
+        // A clip's own refusal (too short, say) reaches the caller as it is: the caller gave the clip.
+        ParallelItems.For(clips.Count, i => Features(clips[i]).CopyTo(features.AsSpan(i * length, length)));
 
         return EncodeFeatures(features, clips.Count);
     }

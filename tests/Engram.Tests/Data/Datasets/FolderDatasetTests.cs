@@ -74,6 +74,44 @@ public sealed class FolderDatasetTests : IDisposable
         Assert.Contains("broken.png", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_name_the_png_whose_image_data_is_cut_when_the_images_are_decoded_in_parallel()
+    {
+        // Given a folder of good PNGs and one whose chunks are whole but whose compressed pixels stop halfway
+        for (int i = 0; i < 40; i++)
+        {
+            Save($"good-{i:D2}.png", Noise(i), null);
+        }
+
+        File.WriteAllBytes(Path.Combine(_folder, "good-20-cut.png"), CutImageData(PngEncoder.Encode(Noise(99))));
+        IDataset data = FolderDataset.Load(_folder);
+
+        // When the images are decoded
+        var e = Assert.Throws<DataFormatException>(() => DatasetImages.Load(data, 8, grey: true));
+
+        // Then the cut file's own failure, not a wrapper of it
+        Assert.Contains("good-20-cut.png", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// <paramref name="png"/> (one IDAT chunk right after IHDR, as <see cref="PngEncoder"/> writes) with its IDAT holding only
+    /// the first half of the compressed pixels, its CRC made right: the chunks read, the image does not decode.
+    /// </summary>
+    private static byte[] CutImageData(byte[] png)
+    {
+        const int idat = 8 + 25;
+        Assert.Equal("IDAT", System.Text.Encoding.ASCII.GetString(png, idat + 4, 4));
+        int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat));
+        byte[] half = png.AsSpan(idat + 8, length / 2).ToArray();
+        return [.. png.AsSpan(0, idat), .. Engram.Tests.Data.Png.PngDecoderTests.Chunk("IDAT", half), .. Engram.Tests.Data.Png.PngDecoderTests.Chunk("IEND", [])];
+    }
+
+    private static Image Noise(int seed)
+    {
+        var random = new Random(seed);
+        return new Image(16, 16, PixelLayout.Grey, Enumerable.Range(0, 256).Select(_ => random.NextSingle()).ToArray());
+    }
+
     private static Image Solid(float grey) => new(4, 3, PixelLayout.Grey, Enumerable.Repeat(grey, 12).ToArray());
 
     private void Save(string relative, Image image, IReadOnlyDictionary<string, string>? text)
