@@ -528,7 +528,7 @@ public static class HarmonicExperiment
     // HEN over [image; text; audio] base codes (each slot scaled to mean norm 1), recalled from one slot.
     private static List<HarmonicPairResult> Hen(Dictionary<string, Tensor> baseCodes, string[] names, CancellationToken cancel)
     {
-        RecallOptions options = MultimodalMemory.DefaultOptions with { CueMode = CueMode.MaskedFree };
+        RecallOptions options = HenEngine.Kind.DefaultOptions with { CueMode = CueMode.MaskedFree };
         HopfieldEncodingNetwork hen = HopfieldEncodingNetwork.Store(s_modalities.Select(m => new SlotCodes(m, baseCodes[m])).ToArray(), options, names);
         int n = names.Length;
         int[] all = Enumerable.Range(0, n).ToArray();
@@ -767,7 +767,7 @@ public static class HarmonicExperiment
         Encoder = r.Model,
         Similarity = r.Model == "hen" ? "l2" : "dot",
         CueMode = $"{r.Cue}→{r.Target}",
-        Beta = r.Model == "hen" ? MultimodalMemory.DefaultOptions.Beta : settings.Beta,
+        Beta = r.Model == "hen" ? HenEngine.Kind.DefaultOptions.Beta : settings.Beta,
         N = n,
         Accuracy = r.Accuracy,
         MetastableFraction = r.Metastable,

@@ -5,7 +5,7 @@ using Engram.Encoders.Text;
 using Engram.Harmonic;
 using Engram.Nn;
 
-namespace Engram.Hen;
+namespace Engram.Multimodal;
 
 /// <summary>
 /// Which encoder makes a slot's codes, as a memory file records it: the slot ("image", "text" or

@@ -7,7 +7,7 @@ using Engram.Harmonic;
 using Engram.Nn;
 using Engram.Nn.Layers;
 
-namespace Engram.Hen;
+namespace Engram.Multimodal;
 
 /// <summary>An encoder (or harmonic model) with weights, opened: the module, where it came from and its weight file's metadata.</summary>
 /// <param name="Module">The loaded encoder or model.</param>
