@@ -1,5 +1,6 @@
 using Engram.Harmonic;
 using Engram.Hen;
+using Engram.Memory;
 using Engram.Nn.Layers;
 
 namespace Engram.Engines;
@@ -12,7 +13,7 @@ namespace Engram.Engines;
 public static class EngineCatalog
 {
     /// <summary>Every engine kind, the default last.</summary>
-    public static IReadOnlyList<IEngineKind> Kinds { get; } = [HarmonicEngine.Kind, HenEngine.Kind];
+    public static IReadOnlyList<IEngineKind> Kinds { get; } = [HarmonicEngine.Kind, HopfieldEngine.Kind, HenEngine.Kind];
 
     /// <summary>The kind named <paramref name="name"/>, or, when null, the default for <paramref name="model"/>; refused with the names known.</summary>
     public static IEngineKind Choose(string? name, Module? model)
