@@ -22,14 +22,23 @@ public readonly record struct Modality
     /// <summary>The modality's name, as memory files, the CLI and the explorer write it.</summary>
     public string Name => _name ?? "";
 
+    /// <summary>The name of <see cref="Image"/>, for switch patterns and constants.</summary>
+    public const string ImageName = "image";
+
+    /// <summary>The name of <see cref="Text"/>.</summary>
+    public const string TextName = "text";
+
+    /// <summary>The name of <see cref="Audio"/>.</summary>
+    public const string AudioName = "audio";
+
     /// <summary>Images, through an image codec.</summary>
-    public static Modality Image { get; } = new("image");
+    public static Modality Image { get; } = new(ImageName);
 
     /// <summary>Captions, through a text encoder.</summary>
-    public static Modality Text { get; } = new("text");
+    public static Modality Text { get; } = new(TextName);
 
     /// <summary>Sounds, through an audio encoder.</summary>
-    public static Modality Audio { get; } = new("audio");
+    public static Modality Audio { get; } = new(AudioName);
 
     /// <summary>The modalities a multimodal memory knows encoders for, in slot order.</summary>
     public static IReadOnlyList<Modality> Known { get; } = [Image, Text, Audio];

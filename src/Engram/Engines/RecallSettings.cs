@@ -20,7 +20,7 @@ public sealed record RecallSettings
     public HopfieldSettings? Hopfield { get; init; }
 
     /// <summary>The settings of the Cross-Modal Harmonic Network.</summary>
-    public HarmonicSettings? Harmonic { get; init; }
+    public HarmonicRecallSettings? Harmonic { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
@@ -59,7 +59,7 @@ public sealed record HopfieldSettings
 }
 
 /// <summary>The settings of the Cross-Modal Harmonic Network; null leaves the defaults.</summary>
-public sealed record HarmonicSettings
+public sealed record HarmonicRecallSettings
 {
     /// <summary>Where the free modalities start (default <see cref="FreeStart.Coupling"/>).</summary>
     public FreeStart? Start { get; init; }

@@ -67,7 +67,7 @@ public sealed class HarmonicEngine : IMemoryEngine
         {
             Steps = settings.Steps ?? _options.MaxSteps,
             Tolerance = settings.Tolerance ?? new HarmonicRecallOptions().Tolerance,
-            Harmonic = new HarmonicSettings { Start = settings.Harmonic?.Start ?? new HarmonicRecallOptions().Start },
+            Harmonic = new HarmonicRecallSettings { Start = settings.Harmonic?.Start ?? new HarmonicRecallOptions().Start },
         };
         Dynamics(resolved).Validate();
         return resolved;

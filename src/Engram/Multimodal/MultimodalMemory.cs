@@ -573,9 +573,9 @@ public sealed partial class MultimodalMemory
             {
                 int expected = slot.Name switch
                 {
-                    "image" => encoders.Image?.CodeLength ?? -1, // Modality.Image.Name
-                    "text" => encoders.Text?.CodeLength ?? -1,
-                    "audio" => encoders.Audio?.CodeLength ?? -1,
+                    Modality.ImageName => encoders.Image?.CodeLength ?? -1, // Modality.Image.Name
+                    Modality.TextName => encoders.Text?.CodeLength ?? -1,
+                    Modality.AudioName => encoders.Audio?.CodeLength ?? -1,
                     _ => -1,
                 };
                 if (expected != slot.Length)

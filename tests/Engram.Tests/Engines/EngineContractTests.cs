@@ -138,7 +138,7 @@ public sealed class EngineContractTests
     public void Each_engine_refuses_the_settings_of_another_saying_why()
     {
         var (hen, harmonic) = Engines();
-        Assert.Contains("no harmonic settings", Assert.Throws<ArgumentException>(() => hen.Resolve(new RecallSettings { Harmonic = new HarmonicSettings { Start = FreeStart.Zero } })).Message, StringComparison.Ordinal);
+        Assert.Contains("no harmonic settings", Assert.Throws<ArgumentException>(() => hen.Resolve(new RecallSettings { Harmonic = new HarmonicRecallSettings { Start = FreeStart.Zero } })).Message, StringComparison.Ordinal);
         Assert.Contains("β are its model's", Assert.Throws<ArgumentException>(() => harmonic.Resolve(new RecallSettings { Hopfield = new HopfieldSettings { Beta = 5 } })).Message, StringComparison.Ordinal);
         Assert.Contains("no cue modes", Assert.Throws<ArgumentException>(() => harmonic.Resolve(new RecallSettings { Hopfield = new HopfieldSettings { CueMode = CueMode.Full } })).Message, StringComparison.Ordinal);
         Assert.Equal(1000f, hen.Resolve(null).Hopfield!.Beta);
