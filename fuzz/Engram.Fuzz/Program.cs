@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Fuzz;
 

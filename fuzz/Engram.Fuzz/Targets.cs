@@ -7,6 +7,7 @@ using Engram.Data.Audio;
 using Engram.Data.Png;
 using Engram.Data.Safetensors;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Fuzz;
 

@@ -8,6 +8,7 @@ using Engram.Encoders.Images;
 using Engram.Encoders.Text;
 using Engram.Harmonic;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Cli;
 

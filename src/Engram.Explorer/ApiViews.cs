@@ -3,6 +3,7 @@ using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Explorer;
 
@@ -62,7 +63,7 @@ internal sealed record RecallOptionsView(string? Similarity, float? Beta, int St
 /// <summary>What one free modality of a harmonic recall settled on.</summary>
 internal sealed record CompletedView(string Modality, int ItemIndex, string ItemId, string? Caption, double Cosine, double TopWeight, bool Metastable, int Steps)
 {
-    public static CompletedView Of(CompletedModality c) => new(c.Modality, c.Index, c.Id, c.Caption, c.Cosine, c.TopWeight, c.Metastable, c.Steps);
+    public static CompletedView Of(CompletedModality c) => new(c.Modality.Name, c.Index, c.Id, c.Caption, c.Attractor.Cosine, c.Attractor.TopWeight, c.Attractor.Metastable, c.Steps);
 }
 
 /// <summary>

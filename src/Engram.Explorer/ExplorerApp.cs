@@ -1,4 +1,5 @@
 using Engram.Hen;
+using Engram.Multimodal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -7,9 +7,12 @@ using Engram.Data.Datasets;
 using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
+using Engram.Engines;
 using Engram.Evaluation;
+using Engram.Harmonic;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 using Engram.Tensors;
 
 namespace Engram.Explorer;
@@ -60,14 +63,12 @@ internal sealed class ExplorerSession
         Memory.Network.Layout.Slots.Select(s => new SlotView(s.Name, s.Length, s.Weight)).ToArray(),
         Memory.Encoders.Described.Select(e => new EncoderView(e.Slot, e.Kind)).ToArray(),
         Shape is { } shape ? new ImageShapeView(shape.Channels, shape.Height, shape.Width) : null,
-        Memory.Harmonic is null
-            ? new OptionsView(Names.Of(Memory.Options.Similarity), Memory.Options.Beta, Memory.Options.MaxSteps)
-            : new OptionsView(null, null, Memory.Options.MaxSteps),
-        Memory.Harmonic is null ? Names.Of(MultimodalMemory.DefaultCueMode) : null,
+        OptionsOf(Memory.Engine.Resolve(null)),
+        Memory.Engine.Resolve(null).Hopfield?.CueMode is { } cueMode ? Names.Of(cueMode) : null,
         new LimitsView(Options.MaxRequestBytes, Options.MaxImagePixels, Options.SeparabilityItems, MaxSteps, MaxTraceSteps, MaxRunnersUp),
         Memory.Warnings.Take(20).ToArray(),
-        Memory.Engine,
-        Memory.Harmonic is { } network
+        Memory.Engine.Name,
+        Memory.Engine is HarmonicEngine { Network: var network }
             ? new HarmonicView(
                 network.Modalities.Select(m => new ModalityView(m.Name, m.Dimension, m.Lambda, m.Beta)).ToArray(),
                 network.Couplings.Select(c => new CouplingView(c.First, c.Second, c.Rank, c.SpectralNorm())).ToArray(),
@@ -176,8 +177,7 @@ internal sealed class ExplorerSession
             }
         }
 
-        RecallOptions? options = Overrides(request);
-        CueMode? mode = request.CueMode is null ? null : Names.ParseCueMode(request.CueMode);
+        RecallSettings? settings = Overrides(request);
         int runnersUp = request.RunnersUp ?? 5;
         if (runnersUp is < 1 or > MaxRunnersUp)
         {
@@ -187,11 +187,10 @@ internal sealed class ExplorerSession
         MemoryRecall recall;
         lock (_gate)
         {
-            recall = Memory.Recall(new MemoryCue(image, pixelMask, text, audio), options, mode, request.Trace, runnersUp);
+            recall = Memory.Recall(new MemoryCue(image, pixelMask, text, audio), settings, request.Trace, runnersUp);
         }
 
-        bool harmonic = recall.Completed is not null;
-        string[] slots = new MemoryCue(image, null, text, audio).Slots.ToArray();
+        string[] slots = new MemoryCue(image, null, text, audio).Modalities.Select(m => m.Name).ToArray();
         return new RecallView(
             recall.Index,
             recall.Id,
@@ -204,12 +203,14 @@ internal sealed class ExplorerSession
             PngViews.Base64(recall.Image, Shape),
             PngViews.Base64(image, Shape),
             new CueView(slots, hidden, image is null ? null : noise, image is null ? null : occlude, itemIndex),
-            harmonic
-                ? new RecallOptionsView(null, null, recall.Options.MaxSteps, null)
-                : new RecallOptionsView(Names.Of(recall.Options.Similarity), recall.Options.Beta, recall.Options.MaxSteps, Names.Of(recall.Options.CueMode)),
+            new RecallOptionsView(
+                recall.Settings.Hopfield?.Similarity is { } similarity ? Names.Of(similarity) : null,
+                recall.Settings.Hopfield?.Beta,
+                recall.Settings.Steps ?? recall.Steps,
+                recall.Settings.Hopfield?.CueMode is { } cueMode ? Names.Of(cueMode) : null),
             recall.Trace?.Select(s => new StepView(s.Step, s.Energy, s.Top.Select(WeightView.Of).ToArray(), PngViews.Base64(s.Image, Shape))).ToArray(),
-            harmonic ? slots : null,
-            recall.Completed?.Select(CompletedView.Of).ToArray());
+            recall.Clamped.Select(m => m.Name).ToArray(),
+            recall.Completed.Select(CompletedView.Of).ToArray());
     }
 
     private float[]? ImageCue(RecallRequest request, out int? itemIndex)
@@ -330,7 +331,7 @@ internal sealed class ExplorerSession
         return visible;
     }
 
-    private RecallOptions? Overrides(RecallRequest request)
+    private RecallSettings? Overrides(RecallRequest request)
     {
         if (request.Beta is float beta && !(beta > 0 && float.IsFinite(beta)))
         {
@@ -349,18 +350,17 @@ internal sealed class ExplorerSession
                 $"A traced recall recalls again for every step, so it takes at most {MaxTraceSteps} steps; this one would take {steps}. Ask for fewer steps, or leave trace off."));
         }
 
-        if (request.Beta is null && request.Steps is null && request.Similarity is null)
+        var hopfield = new HopfieldSettings
         {
-            return null;
-        }
-
-        return Memory.Options with
-        {
-            Beta = request.Beta ?? Memory.Options.Beta,
-            MaxSteps = steps,
-            Similarity = request.Similarity is null ? Memory.Options.Similarity : Names.ParseSimilarity(request.Similarity),
+            Beta = request.Beta,
+            Similarity = request.Similarity is null ? null : Names.ParseSimilarity(request.Similarity),
+            CueMode = request.CueMode is null ? null : Names.ParseCueMode(request.CueMode),
         };
+        return new RecallSettings { Steps = request.Steps, Hopfield = hopfield.Any ? hopfield : null };
     }
+
+    private static OptionsView OptionsOf(RecallSettings settings) =>
+        new(settings.Hopfield?.Similarity is { } similarity ? Names.Of(similarity) : null, settings.Hopfield?.Beta, settings.Steps ?? 1);
 
     private string NoSlot(string slot) =>
         $"This memory has no {slot} slot (it has {string.Join(", ", Memory.Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.";

@@ -1,5 +1,6 @@
 using Engram.Cli.Commands;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Cli.Tests;
 

@@ -4,6 +4,7 @@ using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
 using Engram.Hen;
+using Engram.Multimodal;
 using Engram.Tensors;
 
 namespace Engram.Cli.Tests;

@@ -7,6 +7,7 @@ using Engram.Data.Datasets;
 using Engram.Data.Speech;
 using Engram.Explorer.Tests.Support;
 using Engram.Hen;
+using Engram.Multimodal;
 using Microsoft.AspNetCore.Builder;
 
 namespace Engram.Explorer.Tests;

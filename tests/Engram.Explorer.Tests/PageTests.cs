@@ -175,9 +175,9 @@ public sealed class PageTests(ExplorerServer server)
         ChromiumFactAttribute.Require();
         var emoji = Engram.Data.Datasets.EmojiDataset.LoadFrom(Engram.Data.ShippedData.Find("emoji")!, "shipped", 40);
         string models = Engram.Data.ShippedData.Find("models")!;
-        Engram.Hen.MultimodalMemory memory = Engram.Hen.MultimodalMemory.Build(
-            emoji.Select(e => new Engram.Hen.MemoryItem(e.Id, e.Caption)).ToArray(),
-            Engram.Hen.MemoryEncoders.Open(
+        Engram.Multimodal.MultimodalMemory memory = Engram.Multimodal.MultimodalMemory.Build(
+            emoji.Select(e => new Engram.Multimodal.MemoryItem(e.Id, e.Caption)).ToArray(),
+            Engram.Multimodal.MemoryEncoders.Open(
                 Path.Combine(models, "emoji-autoencoder.safetensors"), Path.Combine(models, "emoji-text.safetensors"), null,
                 harmonic: Path.Combine(models, "emoji-harmonic.safetensors")),
             Engram.Data.Datasets.DatasetImages.Load(emoji, 32, grey: false));

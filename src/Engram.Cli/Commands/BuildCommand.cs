@@ -6,9 +6,11 @@ using Engram.Data.Audio;
 using Engram.Data.Datasets;
 using Engram.Data.Speech;
 using Engram.Encoders;
+using Engram.Engines;
 using Engram.Harmonic;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 using Engram.Tensors;
 using Spectre.Console;
 
@@ -64,6 +66,11 @@ internal static class BuildCommand
                 "an audio slot is added by default when the model has one. --similarity and --beta do not apply (the model has its own β).",
             HelpName = "PATH",
         };
+        var engine = new Option<string?>("--engine")
+        {
+            Description = "The engine that recalls (default: harmonic with --harmonic, else hen): " +
+                string.Join("; ", EngineCatalog.Kinds.Select(k => $"{k.Name}, {k.Summary}")) + ".",
+        }.AcceptOnlyFromAmong(EngineCatalog.Kinds.Select(k => k.Name).ToArray());
         var output = new Option<string>("--out")
         {
             Description = "The memory file to write. An existing memory there is replaced; any other file (a model, a data file) is refused unless --force.",
@@ -89,7 +96,7 @@ internal static class BuildCommand
             "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
             "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, output, embedEncoders, force, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, force, json,
         };
         command.SetAction(parse =>
         {
@@ -121,12 +128,16 @@ internal static class BuildCommand
             IDataset items = source.Items;
             MemoryEncoders encoders = source.Encoders;
 
-            if (encoders.Harmonic is not null && parse.GetResult(steps) is not { Implicit: false })
+            // What the command line leaves out is the engine's own default (a harmonic memory sweeps 20 times, say).
+            IEngineKind kind = EngineCatalog.Choose(parse.GetValue(engine), encoders.Harmonic);
+            options = options with
             {
-                options = options with { MaxSteps = new HarmonicRecallOptions().MaxSweeps };
-            }
+                Similarity = parse.GetResult(similarity) is { Implicit: false } ? options.Similarity : kind.DefaultOptions.Similarity,
+                Beta = parse.GetResult(beta) is { Implicit: false } ? options.Beta : kind.DefaultOptions.Beta,
+                MaxSteps = parse.GetResult(steps) is { Implicit: false } ? options.MaxSteps : kind.DefaultOptions.MaxSteps,
+            };
 
-            MultimodalMemory memory = source.Build(options, new Progress<string>(line => context.Output.WriteLine(line)));
+            MultimodalMemory memory = source.Build(options, new Progress<string>(line => context.Output.WriteLine(line)), kind.Name);
             memory.Save(outPath, new MemorySaveOptions { EmbedEncoders = parse.GetValue(embedEncoders) });
 
             string[] warnings = memory.Warnings.ToArray();
@@ -148,7 +159,7 @@ internal static class BuildCommand
             }
 
             context.Console.Write(table);
-            if (memory.Harmonic is { } network)
+            if (memory.Engine is HarmonicEngine { Network: var network })
             {
                 SlotEncoder model = encoders.Described.Single(e => e.Slot == MemoryEncoders.HarmonicEntry);
                 context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -168,7 +179,7 @@ internal static class BuildCommand
                     source = items.Source,
                     slots = memory.Network.Layout.Slots.Select(s => new { name = s.Name, length = s.Length }),
                     encoders = encoders.Described,
-                    engine = memory.Engine,
+                    engine = memory.Engine.Name,
                     warnings,
                     bytes,
                     seconds = stopwatch.Elapsed.TotalSeconds,

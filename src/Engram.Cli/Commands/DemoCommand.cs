@@ -13,6 +13,7 @@ using Engram.Evaluation;
 using Engram.Evaluation.Experiments;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 using Engram.Tensors;
 using Spectre.Console;
 
@@ -111,7 +112,7 @@ internal static class DemoCommand
         EncodedImages encoded = EncodedImages.Encode("local-autoencoder", encoders.Image!, images, pixelMask);
         var masks = new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray(encoded.CodeMask, 1, encoded.CodeMask.Length) };
         var (row, _, decoded) = ImageTrial.Run(Template(), memory.Network, encoded, new Dictionary<string, Tensor> { ["image"] = encoded.CueCodes }, masks,
-            memory.Options with { CueMode = MultimodalMemory.DefaultCueMode });
+            memory.Options with { CueMode = HenEngine.DefaultCueMode });
         rows.Add(new DemoRow("Fashion-MNIST, local-autoencoder codes", "bottom half hidden (masked)", n, row.Accuracy, row.MetastableFraction, row.OneMinusSsim, stopwatch.Elapsed.TotalSeconds));
 
         // The paper's raw network: pixels, dot similarity, hidden pixels as zeros that take part.
@@ -149,7 +150,7 @@ internal static class DemoCommand
 
         // From the name; from another wording (a short name that differs from the name).
         EncodedImages encoded = EncodedImages.Encode("autoencoder", encoders.Image!, images, Enumerable.Repeat(1f, 32 * 32 * 3).ToArray());
-        RecallOptions masked = memory.Options with { CueMode = MultimodalMemory.DefaultCueMode };
+        RecallOptions masked = memory.Options with { CueMode = HenEngine.DefaultCueMode };
         void Captions(string cue, IReadOnlyList<(int Item, string Caption)> pairs)
         {
             stopwatch.Restart();
@@ -168,7 +169,7 @@ internal static class DemoCommand
         float[] pixelMask = Occlusion.Mask(OcclusionRegion.BottomHalf, 32, 32).SelectMany(m => new[] { m, m, m }).ToArray();
         EncodedImages halves = EncodedImages.Encode("autoencoder", encoders.Image!, images, pixelMask);
         HenRecall byHalf = memory.Network.Recall(
-            new Dictionary<string, Tensor> { ["image"] = halves.CueCodes }, Enumerable.Range(0, memory.Count).ToArray(), memory.Options with { CueMode = MultimodalMemory.DefaultCueMode },
+            new Dictionary<string, Tensor> { ["image"] = halves.CueCodes }, Enumerable.Range(0, memory.Count).ToArray(), memory.Options with { CueMode = HenEngine.DefaultCueMode },
             new Dictionary<string, Tensor> { ["image"] = Tensor.FromArray(halves.CodeMask, 1, halves.CodeMask.Length) });
         rows.Add(new DemoRow("emoji, [image; name]", "top half of the image (masked)", memory.Count, byHalf.Accuracy, byHalf.MetastableFraction, null, stopwatch.Elapsed.TotalSeconds));
 
@@ -177,7 +178,7 @@ internal static class DemoCommand
         for (int i = 0; i < Examples; i++)
         {
             int k = i * (memory.Count / Examples);
-            Engram.Hen.MemoryRecall r = memory.Recall(new MemoryCue(Text: items[k].Caption));
+            MemoryRecall r = memory.Recall(new MemoryCue(Text: items[k].Caption));
             html.AppendLine(CultureInfo.InvariantCulture,
                 $"<tr><td>{WebUtility.HtmlEncode(items[k].Caption)}</td><td>{Img(encoded.References, k, shape)}</td><td>{Img(Tensor.FromArray(r.Image!, 1, r.Image!.Length), 0, shape)}</td>" +
                 $"<td>{WebUtility.HtmlEncode(r.Caption)}</td><td>{r.TopWeight:F4}</td></tr>");

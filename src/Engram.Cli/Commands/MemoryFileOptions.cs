@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Cli.Commands;
 

@@ -6,9 +6,11 @@ using Engram.Data.Cues;
 using Engram.Data.Datasets;
 using Engram.Data.Images;
 using Engram.Data.Png;
+using Engram.Engines;
 using Engram.Evaluation.Experiments;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 using Engram.Tensors;
 using Spectre.Console;
 
@@ -102,20 +104,18 @@ internal static class MemoryRecallCommand
 
         AudioClip? audio = audioPath is null ? null : WavFile.Read(audioPath);
         // What the command line gives replaces the memory's own option; everything else stays the memory's.
-        RecallOptions? overrides = beta is null && steps is null && similarity is null ? null : memory.Options with
+        var hopfield = new HopfieldSettings
         {
-            Beta = beta ?? memory.Options.Beta,
-            MaxSteps = steps ?? memory.Options.MaxSteps,
-            Similarity = similarity is null ? memory.Options.Similarity : CommonOptions.ParseSimilarity(similarity),
+            Beta = beta,
+            Similarity = similarity is null ? null : CommonOptions.ParseSimilarity(similarity),
+            CueMode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode),
         };
-
-        CueMode? mode = cueMode is null ? null : CommonOptions.ParseCueMode(cueMode);
+        var settings = new RecallSettings { Steps = steps, Hopfield = hopfield.Any ? hopfield : null };
         var memoryCue = new MemoryCue(image, pixelMask, text, audio);
-        string[] cueSlots = memoryCue.Slots.ToArray();
-        Engram.Hen.MemoryRecall recall;
+        MemoryRecall recall;
         try
         {
-            recall = memory.Recall(memoryCue, overrides, mode, runnersUp: parse.GetValue(o.RunnersUp));
+            recall = memory.Recall(memoryCue, settings, runnersUp: parse.GetValue(o.RunnersUp));
         }
         catch (ArgumentException e) when (audioPath is not null && e.ParamName == "clip")
         {
@@ -133,30 +133,36 @@ internal static class MemoryRecallCommand
         }.OfType<string>());
         context.Console.MarkupLine(Markup.Escape($"Cue: {cue}. Recalled item {recall.Id}{(recall.Caption is null ? "" : $" \"{recall.Caption}\"")}" +
             $"{(recall.Metastable ? " — a mixture (metastable), not one stored item" : "")}."));
-        bool harmonic = recall.Completed is not null;
-        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("top weight").AddColumn(harmonic ? "sweeps" : "steps").AddColumn("metastable");
-        if (harmonic)
+        // The columns every engine has, then those of the settings it recalled with and of the modalities it held.
+        HopfieldSettings? used = recall.Settings.Hopfield;
+        string[] clamped = recall.Clamped.Select(m => m.Name).ToArray();
+        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("top weight").AddColumn("steps").AddColumn("metastable");
+        var cells = new List<string>
         {
-            summary.AddColumn("clamped");
-            summary.AddRow(Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
-                recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no", string.Join(", ", cueSlots));
-        }
-        else
+            Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
+            recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no",
+        };
+        if (used is { CueMode: { } usedMode, Beta: { } usedBeta })
         {
             summary.AddColumn("cue mode").AddColumn("β");
-            summary.AddRow(Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
-                recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no", ImageTrial.Name(recall.Options.CueMode),
-                recall.Options.Beta.ToString("G4", CultureInfo.InvariantCulture));
+            cells.AddRange([ImageTrial.Name(usedMode), usedBeta.ToString("G4", CultureInfo.InvariantCulture)]);
         }
 
+        if (clamped.Length > 0)
+        {
+            summary.AddColumn("clamped");
+            cells.Add(string.Join(", ", clamped));
+        }
+
+        summary.AddRow(cells.ToArray());
         context.Console.Write(summary);
-        if (recall.Completed is { } completed)
+        if (recall.Completed.Count > 1 || clamped.Length > 0)
         {
             var modalities = new Table().Border(TableBorder.Rounded).AddColumn("completed").AddColumn("item").AddColumn("caption").AddColumn("cosine").AddColumn("top weight").AddColumn("metastable");
-            foreach (CompletedModality c in completed)
+            foreach (CompletedModality c in recall.Completed)
             {
-                modalities.AddRow(c.Modality, Markup.Escape(c.Id), Markup.Escape(c.Caption ?? "—"), c.Cosine.ToString("F4", CultureInfo.InvariantCulture),
-                    c.TopWeight.ToString("F4", CultureInfo.InvariantCulture), c.Metastable ? "yes" : "no");
+                modalities.AddRow(c.Modality.Name, Markup.Escape(c.Id), Markup.Escape(c.Caption ?? "—"), c.Attractor.Cosine.ToString("F4", CultureInfo.InvariantCulture),
+                    c.Attractor.TopWeight.ToString("F4", CultureInfo.InvariantCulture), c.Attractor.Metastable ? "yes" : "no");
             }
 
             context.Console.Write(modalities);
@@ -193,15 +199,16 @@ internal static class MemoryRecallCommand
                 metastable = recall.Metastable,
                 runners_up = recall.RunnersUp.Select(r => new { item_id = r.Id, item_index = r.Index, caption = r.Caption, weight = r.Weight }),
                 energies = recall.Energies,
-                engine = memory.Engine,
-                clamped = harmonic ? cueSlots : null,
-                completed = recall.Completed?.Select(c => new
+                engine = memory.Engine.Name,
+                clamped,
+                completed = recall.Completed.Select(c => new
                 {
-                    modality = c.Modality, item_id = c.Id, item_index = c.Index, caption = c.Caption, cosine = c.Cosine, top_weight = c.TopWeight, metastable = c.Metastable, steps = c.Steps,
+                    modality = c.Modality.Name, item_id = c.Id, item_index = c.Index, caption = c.Caption, cosine = c.Attractor.Cosine, top_weight = c.Attractor.TopWeight,
+                    metastable = c.Attractor.Metastable, steps = c.Steps,
                 }),
-                cue_mode = harmonic ? null : ImageTrial.Name(recall.Options.CueMode),
-                beta = harmonic ? (object?)null : recall.Options.Beta,
-                similarity = harmonic ? null : ImageTrial.Name(recall.Options.Similarity),
+                cue_mode = used?.CueMode is { } jsonMode ? ImageTrial.Name(jsonMode) : null,
+                beta = used?.Beta,
+                similarity = used?.Similarity is { } jsonSimilarity ? ImageTrial.Name(jsonSimilarity) : null,
                 memory = path,
             }, context);
         }

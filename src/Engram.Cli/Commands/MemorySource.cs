@@ -4,6 +4,7 @@ using Engram.Data.Datasets;
 using Engram.Data.Speech;
 using Engram.Encoders;
 using Engram.Hen;
+using Engram.Multimodal;
 using Engram.Tensors;
 
 namespace Engram.Cli.Commands;
@@ -107,8 +108,8 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
     };
 
     /// <summary>Encodes and stores the items as a memory (nothing is written).</summary>
-    public MultimodalMemory Build(Memory.RecallOptions options, IProgress<string>? progress) =>
-        MultimodalMemory.Build(Items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray(), Encoders, Images, Sounds, options, progress);
+    public MultimodalMemory Build(Memory.RecallOptions options, IProgress<string>? progress, string? engine = null) =>
+        MultimodalMemory.Build(Items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray(), Encoders, Images, Sounds, options, progress, engine);
 
     private static IDataset Take(IDataset dataset, int max) =>
         max >= dataset.Count ? dataset : new ListDataset(dataset.Name, dataset.Source, dataset.Location, dataset.Take(max).ToList());

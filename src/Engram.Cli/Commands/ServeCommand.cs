@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Engram.Explorer;
+using Engram.Harmonic;
 using Engram.Hen;
+using Engram.Multimodal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -70,7 +72,7 @@ internal static class ServeCommand
             using WebApplication app = ExplorerApp.Create(loaded, options);
             Start(app, options.Urls);
             string slots = string.Join(", ", loaded.Network.Layout.Slots.Select(s => s.Name));
-            context.Console.MarkupLine(Markup.Escape($"Serving {options.MemoryName} ({loaded.Count:N0} items; {slots}{(loaded.Harmonic is null ? "" : "; harmonic: a cue completes the other modalities")}) at {string.Join(" and ", app.Urls)}"));
+            context.Console.MarkupLine(Markup.Escape($"Serving {options.MemoryName} ({loaded.Count:N0} items; {slots}{(loaded.Engine is not HarmonicEngine ? "" : "; harmonic: a cue completes the other modalities")}) at {string.Join(" and ", app.Urls)}"));
             context.Console.MarkupLine(Markup.Escape("Open it in a browser. Press Ctrl+C to stop."));
             if (addresses.Any(a => !a.IsLoopback))
             {

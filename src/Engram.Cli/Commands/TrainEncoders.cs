@@ -8,6 +8,7 @@ using Engram.Encoders.Text;
 using Engram.Evaluation;
 using Engram.Harmonic;
 using Engram.Hen;
+using Engram.Multimodal;
 using Engram.Nn;
 using Engram.Nn.Training;
 using Engram.Tensors;

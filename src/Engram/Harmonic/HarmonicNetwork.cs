@@ -301,10 +301,19 @@ public sealed partial class HarmonicNetwork
         return accuracies;
     }
 
+    /// <summary>
+    /// E(x) term by term for a state that gives every modality (by name): each modality's Hopfield term
+    /// <c>½λ_m‖x_m‖² − β_m⁻¹ log Σₙ exp(β_m ξₙ·x_m)</c>, then each coupling's <c>−(U x_m)·(V x_k)</c>; they sum to <see cref="Energy"/>.
+    /// </summary>
+    public IReadOnlyList<(string Term, IReadOnlyList<string> Modalities, double Value)> EnergyTerms(IReadOnlyDictionary<string, float[]> state) =>
+        TermsOf(ToDouble(state, nameof(state)));
+
     /// <summary>E(x) in double for a state given per modality index.</summary>
-    internal double EnergyOf(double[][] x)
+    internal double EnergyOf(double[][] x) => TermsOf(x).Sum(t => t.Value);
+
+    private List<(string Term, IReadOnlyList<string> Modalities, double Value)> TermsOf(double[][] x)
     {
-        double energy = 0;
+        var terms = new List<(string, IReadOnlyList<string>, double)>(_spaces.Length + _links.Length);
         for (int m = 0; m < _spaces.Length; m++)
         {
             Space space = _spaces[m];
@@ -320,17 +329,18 @@ public sealed partial class HarmonicNetwork
                 sum += Math.Exp((beta * s) - max);
             }
 
-            energy += (0.5 * space.Modality.Lambda * Dot(x[m], x[m])) - ((max + Math.Log(sum)) / beta);
+            terms.Add(($"hopfield {space.Modality.Name}", [space.Modality.Name], (0.5 * space.Modality.Lambda * Dot(x[m], x[m])) - ((max + Math.Log(sum)) / beta)));
         }
 
         foreach (Link link in _links)
         {
             double[] uf = link.ProjectU(x[link.First], _spaces[link.First].Dimension);
             double[] vs = link.ProjectV(x[link.Second], _spaces[link.Second].Dimension);
-            energy -= Dot(uf, vs);
+            string first = _spaces[link.First].Modality.Name, second = _spaces[link.Second].Modality.Name;
+            terms.Add(($"coupling {first}–{second}", [first, second], -Dot(uf, vs)));
         }
 
-        return energy;
+        return terms;
     }
 
     /// <summary>∇E in double for a state given per modality index.</summary>

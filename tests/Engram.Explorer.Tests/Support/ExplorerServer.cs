@@ -3,6 +3,7 @@ using System.Text.Json;
 using Engram.Data;
 using Engram.Data.Datasets;
 using Engram.Hen;
+using Engram.Multimodal;
 using Microsoft.AspNetCore.Builder;
 
 namespace Engram.Explorer.Tests.Support;

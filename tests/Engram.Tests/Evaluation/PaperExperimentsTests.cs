@@ -6,6 +6,7 @@ using Engram.Encoders.Images;
 using Engram.Evaluation.Experiments;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 
 namespace Engram.Tests.Evaluation;
 

@@ -5,9 +5,11 @@ using Engram.Data.Safetensors;
 using Engram.Data.Speech;
 using Engram.Encoders;
 using Engram.Encoders.Images;
+using Engram.Engines;
 using Engram.Harmonic;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 using Engram.Nn;
 using Engram.Tests.Support;
 
@@ -45,10 +47,10 @@ public sealed class HarmonicMemoryTests : IDisposable
         MultimodalMemory memory = MultimodalMemory.Load(path);
 
         // Then it is a harmonic memory over the same codes, with the model's image–text coupling only
-        Assert.Equal("harmonic", memory.Engine);
-        Assert.Equal("hen", MultimodalMemory.Build([new MemoryItem("a", "a"), new MemoryItem("b", "b")], MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null)).Engine);
-        Assert.Equal(["image", "text"], memory.Harmonic!.Modalities.Select(m => m.Name));
-        Assert.True(Assert.Single(memory.Harmonic.Couplings).Pair.Joins("image", "text"));
+        Assert.Equal("harmonic", memory.Engine.Name);
+        Assert.Equal("hen", MultimodalMemory.Build([new MemoryItem("a", "a"), new MemoryItem("b", "b")], MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null)).Engine.Name);
+        Assert.Equal(["image", "text"], ((HarmonicEngine)memory.Engine).Network.Modalities.Select(m => m.Name));
+        Assert.True(Assert.Single(((HarmonicEngine)memory.Engine).Network.Couplings).Pair.Joins("image", "text"));
         Assert.Equal(20, memory.Options.MaxSteps);
         Assert.Equal(built.StoredCodes("text").Span.ToArray(), memory.StoredCodes("text").Span.ToArray());
 
@@ -56,15 +58,15 @@ public sealed class HarmonicMemoryTests : IDisposable
         for (int i = 0; i < emoji.Count; i++)
         {
             MemoryRecall byCaption = memory.Recall(new MemoryCue(Text: emoji[i].Caption));
-            CompletedModality image = Assert.Single(byCaption.Completed!);
-            Assert.Equal(("image", i, emoji[i].Id), (image.Modality, image.Index, image.Id));
+            CompletedModality image = Assert.Single(byCaption.Completed);
+            Assert.Equal((Modality.Image, i, emoji[i].Id), (image.Modality, image.Index, image.Id));
             Assert.Equal(emoji[i].Id, byCaption.Id);
             Assert.False(byCaption.Metastable);
             Assert.Equal(i, byCaption.RunnersUp[0].Index);
             Assert.Equal(32 * 32 * 3, byCaption.Image!.Length);
 
             MemoryRecall byImage = memory.Recall(new MemoryCue(Image: memory.StoredImage(i)));
-            Assert.Equal(("text", emoji[i].Id), (byImage.Completed![0].Modality, byImage.Id));
+            Assert.Equal((Modality.Text, emoji[i].Id), (byImage.Completed[0].Modality, byImage.Id));
         }
     }
 
@@ -100,12 +102,12 @@ public sealed class HarmonicMemoryTests : IDisposable
         IDataset emoji = Emoji(10);
         MultimodalMemory memory = Build(emoji);
         var cue = new MemoryCue(Text: emoji[0].Caption);
-        Assert.Contains("no cue modes", Assert.Throws<ArgumentException>(() => memory.Recall(cue, cueMode: CueMode.Masked)).Message, StringComparison.Ordinal);
-        Assert.Contains("β are its model's (image 100, text 100)", Assert.Throws<ArgumentException>(() => memory.Recall(cue, memory.Options with { Beta = 5 })).Message, StringComparison.Ordinal);
+        Assert.Contains("no cue modes", Assert.Throws<ArgumentException>(() => memory.Recall(cue, new RecallSettings { Hopfield = new HopfieldSettings { CueMode = CueMode.Masked } })).Message, StringComparison.Ordinal);
+        Assert.Contains("β are its model's (image 100, text 100)", Assert.Throws<ArgumentException>(() => memory.Recall(cue, new RecallSettings { Hopfield = new HopfieldSettings { Beta = 5 } })).Message, StringComparison.Ordinal);
         Assert.Contains("nothing is left to complete", Assert.Throws<ArgumentException>(() => memory.Recall(cue with { Image = memory.StoredImage(0) })).Message, StringComparison.Ordinal);
 
         // The number of sweeps may change
-        Assert.True(memory.Recall(cue, memory.Options with { MaxSteps = 2 }).Steps <= 2);
+        Assert.True(memory.Recall(cue, new RecallSettings { Steps = 2 }).Steps <= 2);
     }
 
     [Fact]
@@ -172,7 +174,7 @@ public sealed class HarmonicMemoryTests : IDisposable
         }
 
         Rewrite(1);
-        Assert.Equal("hen", MultimodalMemory.Load(path).Engine);
+        Assert.Equal("hen", MultimodalMemory.Load(path).Engine.Name);
         Rewrite(MultimodalMemory.FormatVersion + 1);
         Assert.Contains($"reads versions 1 to {MultimodalMemory.FormatVersion}", Assert.Throws<InvalidDataException>(() => MultimodalMemory.Load(path)).Message, StringComparison.Ordinal);
     }
@@ -187,14 +189,14 @@ public sealed class HarmonicMemoryTests : IDisposable
             Model("emoji-autoencoder.safetensors"), Model("emoji-text.safetensors"), Model("emoji-speech.safetensors"), harmonic: Model("emoji-harmonic.safetensors"));
         MultimodalMemory memory = MultimodalMemory.Build(
             emoji.Select(e => new MemoryItem(e.Id, e.Caption)).ToArray(), encoders, DatasetImages.Load(emoji, 32, grey: false), emoji.Select(e => e.Audio!).ToArray());
-        Assert.Equal(3, memory.Harmonic!.Couplings.Count);
+        Assert.Equal(3, ((HarmonicEngine)memory.Engine).Network.Couplings.Count);
 
         // When each name is spoken again as the cue, every item's image and caption are completed
         for (int i = 0; i < emoji.Count; i++)
         {
             MemoryRecall recall = memory.Recall(new MemoryCue(Audio: speech.Speak(emoji[i].Caption!, "en-us")));
-            Assert.Equal(["image", "text"], recall.Completed!.Select(c => c.Modality).Order());
-            Assert.All(recall.Completed!, c => Assert.Equal(emoji[i].Id, c.Id));
+            Assert.Equal(["image", "text"], recall.Completed.Select(c => c.Modality.Name).Order());
+            Assert.All(recall.Completed, c => Assert.Equal(emoji[i].Id, c.Id));
         }
     }
 }

@@ -4,6 +4,7 @@ using Engram.Encoders.Images;
 using Engram.Encoders.Text;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 using Engram.Nn;
 
 namespace Engram.Tests.Hen;

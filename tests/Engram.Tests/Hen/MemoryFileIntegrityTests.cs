@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Engram.Data.Safetensors;
 using Engram.Encoders;
 using Engram.Hen;
+using Engram.Multimodal;
 
 namespace Engram.Tests.Hen;
 

@@ -4,6 +4,7 @@ using Engram.Data.Datasets;
 using Engram.Encoders.Images;
 using Engram.Hen;
 using Engram.Memory;
+using Engram.Multimodal;
 
 namespace Engram.Tests.Hen;
 
@@ -45,14 +46,14 @@ public sealed class MultimodalMemoryTests : IDisposable
         {
             MemoryRecall byCaption = memory.Recall(new MemoryCue(Text: emoji[i].Caption));
             Assert.Equal(emoji[i].Id, byCaption.Id);
-            Assert.Equal(CueMode.MaskedFree, byCaption.Options.CueMode);
+            Assert.Equal(CueMode.MaskedFree, byCaption.Settings.Hopfield!.CueMode);
             Assert.False(byCaption.Metastable);
             Assert.Equal(i, byCaption.RunnersUp[0].Index);
 
             float[] hidden = Occlusion.Apply(images.Rows(i, 1), mask).Span.ToArray();
             MemoryRecall byImage = memory.Recall(new MemoryCue(Image: hidden, PixelMask: mask));
             byHalf += byImage.Id == emoji[i].Id ? 1 : 0;
-            Assert.Equal(CueMode.MaskedFree, byImage.Options.CueMode);
+            Assert.Equal(CueMode.MaskedFree, byImage.Settings.Hopfield!.CueMode);
         }
 
         // The top halves of some faces are alike (the same eyes over different mouths), so a few half images are ambiguous

@@ -9,6 +9,7 @@ using Engram.Data.Speech;
 using Engram.Encoders;
 using Engram.Encoders.Audio;
 using Engram.Encoders.Text;
+using Engram.Engines;
 using Engram.Evaluation.Figures;
 using Engram.Harmonic;
 using Engram.Hen;
@@ -142,7 +143,7 @@ public sealed record CouplingDirection(
 /// </summary>
 public static class HarmonicExperiment
 {
-    private static readonly string[] s_modalities = ["image", "text", "audio"];
+    private static readonly string[] s_modalities = [Modality.ImageName, Modality.TextName, Modality.AudioName];
 
     /// <summary>Runs the whole experiment and returns its report (files are written by the caller).</summary>
     public static ExperimentReport Run(HarmonicSettings settings)
@@ -169,9 +170,9 @@ public static class HarmonicExperiment
         settings.Say($"encoding {n:N0} images ({codec.Name}), names (emoji-text) and names spoken in {settings.Voice} (emoji-speech)");
         var baseCodes = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            ["image"] = codec.Encode(images),
-            ["text"] = text.Encode(names),
-            ["audio"] = audio.Encode(Speak(speech, names, settings.Voice, settings, cancel)),
+            [Modality.ImageName] = codec.Encode(images),
+            [Modality.TextName] = text.Encode(names),
+            [Modality.AudioName] = audio.Encode(Speak(speech, names, settings.Voice, settings, cancel)),
         };
 
         var report = new ExperimentReport("harmonic",
@@ -218,7 +219,7 @@ public static class HarmonicExperiment
         long baseBytes = s_modalities.Sum(m => (long)baseCodes[m].Length) * sizeof(float);
 
         // 2. The unseen combination: couplings image–text and text–audio only
-        CouplingPair[] seen = [new("image", "text"), new("text", "audio")];
+        CouplingPair[] seen = [new(Modality.ImageName, Modality.TextName), new(Modality.TextName, Modality.AudioName)];
         HarmonicModelConfig unseenConfig = Config(settings, baseCodes, seen);
         settings.Say($"training the unseen-combination model ({string.Join(", ", seen.Select(p => p.ToString()))} only)");
         (HarmonicModel unseenModel, double unseenSeconds) = Train(unseenConfig, seen, One(baseCodes), settings);
@@ -237,16 +238,16 @@ public static class HarmonicExperiment
         {
             settings.Say($"other names: {wordings.Length:N0} short names that differ from the name");
             wordingCodes = text.Encode(wordings.Select(w => w.Caption).ToArray());
-            Tensor codes = model.Encode("text", wordingCodes);
-            heldOut.Add(Identify(baseCodes["text"], "text", "other-name", wordingCodes, wordings.Select(w => w.Item).ToArray(), context));
-            heldOut.AddRange(Score(context, network, "harmonic", "text", "other-name", codes, wordings.Select(w => w.Item).ToArray(), null, null));
+            Tensor codes = model.Encode(Modality.TextName, wordingCodes);
+            heldOut.Add(Identify(baseCodes[Modality.TextName], Modality.TextName, "other-name", wordingCodes, wordings.Select(w => w.Item).ToArray(), context));
+            heldOut.AddRange(Score(context, network, "harmonic", Modality.TextName, "other-name", codes, wordings.Select(w => w.Item).ToArray(), null, null));
         }
 
         settings.Say($"other voice: the names spoken in {settings.HeldOutVoice}");
         Tensor otherVoiceCodes = audio.Encode(Speak(speech, names, settings.HeldOutVoice, settings, cancel));
-        Tensor otherVoice = model.Encode("audio", otherVoiceCodes);
-        heldOut.Add(Identify(baseCodes["audio"], "audio", "other-voice", otherVoiceCodes, all, context));
-        heldOut.AddRange(Score(context, network, "harmonic", "audio", "other-voice", otherVoice, all, shown, settings.HeldOutVoice));
+        Tensor otherVoice = model.Encode(Modality.AudioName, otherVoiceCodes);
+        heldOut.Add(Identify(baseCodes[Modality.AudioName], Modality.AudioName, "other-voice", otherVoiceCodes, all, context));
+        heldOut.AddRange(Score(context, network, "harmonic", Modality.AudioName, "other-voice", otherVoice, all, shown, settings.HeldOutVoice));
         var random = new Random((int)settings.Seed);
         Tensor noisy = images.Clone(), occluded = images.Clone();
         for (int i = 0; i < n; i++)
@@ -261,8 +262,8 @@ public static class HarmonicExperiment
         {
             Tensor cueCodes = codec.Encode(pixels);
             imageCues.Add((kind, cueCodes));
-            heldOut.Add(Identify(baseCodes["image"], "image", kind, cueCodes, all, context));
-            heldOut.AddRange(Score(context, network, "harmonic", "image", kind, model.Encode("image", cueCodes), all, null, null));
+            heldOut.Add(Identify(baseCodes[Modality.ImageName], Modality.ImageName, kind, cueCodes, all, context));
+            heldOut.AddRange(Score(context, network, "harmonic", Modality.ImageName, kind, model.Encode(Modality.ImageName, cueCodes), all, null, null));
         }
 
         // 3b. The same model trained on more views of each item: other voices, other halves hidden
@@ -272,7 +273,7 @@ public static class HarmonicExperiment
         {
             settings.Say($"augmented model: audio also in {(settings.AugmentVoices.Count == 0 ? "no other voice" : string.Join(", ", settings.AugmentVoices))}; " +
                 $"images also with {(settings.AugmentOcclusions.Count == 0 ? "nothing" : string.Join(", ", settings.AugmentOcclusions))} hidden");
-            var imageViews = new List<Tensor> { baseCodes["image"] };
+            var imageViews = new List<Tensor> { baseCodes[Modality.ImageName] };
             foreach (OcclusionRegion region in settings.AugmentOcclusions)
             {
                 Tensor hidden = images.Clone();
@@ -284,13 +285,13 @@ public static class HarmonicExperiment
                 imageViews.Add(codec.Encode(hidden));
             }
 
-            var audioViews = new List<Tensor> { baseCodes["audio"] };
+            var audioViews = new List<Tensor> { baseCodes[Modality.AudioName] };
             audioViews.AddRange(settings.AugmentVoices.Select(v => audio.Encode(Speak(speech, names, v, settings, cancel))));
             var views = new Dictionary<string, IReadOnlyList<Tensor>>(StringComparer.Ordinal)
             {
-                ["image"] = imageViews,
-                ["text"] = [baseCodes["text"]],
-                ["audio"] = audioViews,
+                [Modality.ImageName] = imageViews,
+                [Modality.TextName] = [baseCodes[Modality.TextName]],
+                [Modality.AudioName] = audioViews,
             };
             HarmonicModelConfig augmentedConfig = config with { Modalities = config.Modalities.Select(m => m with { Hidden = settings.AugmentedHidden }).ToArray() };
             (HarmonicModel augmentedModel, augmentedSeconds) = Train(augmentedConfig, null, views, settings with { Epochs = settings.AugmentedEpochs ?? 2 * settings.Epochs });
@@ -302,13 +303,13 @@ public static class HarmonicExperiment
 
             if (wordingCodes is not null)
             {
-                augmented.AddRange(Score(context, augmentedNetwork, "augmented", "text", "other-name", augmentedModel.Encode("text", wordingCodes), wordings.Select(w => w.Item).ToArray(), null, null));
+                augmented.AddRange(Score(context, augmentedNetwork, "augmented", Modality.TextName, "other-name", augmentedModel.Encode(Modality.TextName, wordingCodes), wordings.Select(w => w.Item).ToArray(), null, null));
             }
 
-            augmented.AddRange(Score(context, augmentedNetwork, "augmented", "audio", "other-voice", augmentedModel.Encode("audio", otherVoiceCodes), all, null, null));
+            augmented.AddRange(Score(context, augmentedNetwork, "augmented", Modality.AudioName, "other-voice", augmentedModel.Encode(Modality.AudioName, otherVoiceCodes), all, null, null));
             foreach (var (kind, cueCodes) in imageCues)
             {
-                augmented.AddRange(Score(context, augmentedNetwork, "augmented", "image", kind, augmentedModel.Encode("image", cueCodes), all, null, null));
+                augmented.AddRange(Score(context, augmentedNetwork, "augmented", Modality.ImageName, kind, augmentedModel.Encode(Modality.ImageName, cueCodes), all, null, null));
             }
         }
 
@@ -379,7 +380,7 @@ public static class HarmonicExperiment
         report.AddFigure("harmonic-couplings.svg", SvgFigure.LineChart("Singular values of the learned couplings A = UVᵀ", "index", "singular value", spectra));
         if (settings.Examples > 0 && shown.Count > 0)
         {
-            report.AddFigure("harmonic-examples.svg", ExampleGrid(codec, baseCodes["image"], shown, names, settings.Examples));
+            report.AddFigure("harmonic-examples.svg", ExampleGrid(codec, baseCodes[Modality.ImageName], shown, names, settings.Examples));
         }
 
         report.Seconds = stopwatch.Elapsed.TotalSeconds;
@@ -426,7 +427,7 @@ public static class HarmonicExperiment
         HarmonicModelConfig config, IReadOnlyList<CouplingPair>? pairs, Dictionary<string, IReadOnlyList<Tensor>> baseCodes, HarmonicSettings settings)
     {
         var model = new HarmonicModel(config, new Rng(settings.Seed));
-        int n = baseCodes["image"][0].Shape[0];
+        int n = baseCodes[Modality.ImageName][0].Shape[0];
         var options = new HarmonicTrainingOptions
         {
             Trainer = new TrainerOptions { Epochs = settings.Epochs, BatchSize = Math.Min(settings.BatchSize, n), LearningRate = settings.LearningRate, Seed = settings.Seed },
@@ -473,10 +474,10 @@ public static class HarmonicExperiment
             }
 
             double ssim = double.NaN;
-            if (target == "image")
+            if (target == Modality.ImageName)
             {
-                Tensor decoded = ImageReadOut(context, network, results.Select(r => r.States["image"]).ToArray());
-                Tensor truth = context.Codec.Decode(Gather(context.BaseCodes["image"], targets));
+                Tensor decoded = ImageReadOut(context, network, results.Select(r => r.States[Modality.ImageName]).ToArray());
+                Tensor truth = context.Codec.Decode(Gather(context.BaseCodes[Modality.ImageName], targets));
                 ImageShape s = context.Codec.Shape;
                 ssim = Ssim.Mean(truth.Span, decoded.Span, targets.Length, s.Height, s.Width, s.Channels);
                 if (shown is not null && label is not null)
@@ -512,7 +513,7 @@ public static class HarmonicExperiment
 
     // Dec(Σₙ pₙ zₙ), p = softmax(β ξₙ·x): the image attractor's read-out taken to the codec's code space through the stored items' base codes.
     private static Tensor ImageReadOut(Context context, HarmonicNetwork network, float[][] states) =>
-        context.Codec.Decode(network.ReadOut("image", states, context.BaseCodes["image"]));
+        context.Codec.Decode(network.ReadOut(Modality.ImageName, states, context.BaseCodes[Modality.ImageName]));
 
     private static Tensor Gather(Tensor rows, int[] indices)
     {
@@ -528,7 +529,7 @@ public static class HarmonicExperiment
     // HEN over [image; text; audio] base codes (each slot scaled to mean norm 1), recalled from one slot.
     private static List<HarmonicPairResult> Hen(Dictionary<string, Tensor> baseCodes, string[] names, CancellationToken cancel)
     {
-        RecallOptions options = MultimodalMemory.DefaultOptions with { CueMode = CueMode.MaskedFree };
+        RecallOptions options = HenEngine.Kind.DefaultOptions with { CueMode = CueMode.MaskedFree };
         HopfieldEncodingNetwork hen = HopfieldEncodingNetwork.Store(s_modalities.Select(m => new SlotCodes(m, baseCodes[m])).ToArray(), options, names);
         int n = names.Length;
         int[] all = Enumerable.Range(0, n).ToArray();
@@ -767,7 +768,7 @@ public static class HarmonicExperiment
         Encoder = r.Model,
         Similarity = r.Model == "hen" ? "l2" : "dot",
         CueMode = $"{r.Cue}→{r.Target}",
-        Beta = r.Model == "hen" ? MultimodalMemory.DefaultOptions.Beta : settings.Beta,
+        Beta = r.Model == "hen" ? HenEngine.Kind.DefaultOptions.Beta : settings.Beta,
         N = n,
         Accuracy = r.Accuracy,
         MetastableFraction = r.Metastable,

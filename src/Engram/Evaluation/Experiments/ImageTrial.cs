@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Engram.Data.Images;
 using Engram.Encoders;
 using Engram.Encoders.Images;
+using Engram.Engines;
 using Engram.Hen;
 using Engram.Memory;
 
@@ -77,7 +78,7 @@ public sealed class EncodedImages
 public static class ImageTrial
 {
     /// <summary>The image slot's name in every experiment's network.</summary>
-    public const string ImageSlot = "image";
+    public const string ImageSlot = Modality.ImageName;
 
     /// <summary>
     /// The cue mode an experiment's "masked" means for a codec: raw pixels are exact where visible,

@@ -3,11 +3,12 @@ using Engram.Data.Safetensors;
 using Engram.Encoders.Audio;
 using Engram.Encoders.Images;
 using Engram.Encoders.Text;
+using Engram.Engines;
 using Engram.Harmonic;
 using Engram.Nn;
 using Engram.Nn.Layers;
 
-namespace Engram.Hen;
+namespace Engram.Multimodal;
 
 /// <summary>An encoder (or harmonic model) with weights, opened: the module, where it came from and its weight file's metadata.</summary>
 /// <param name="Module">The loaded encoder or model.</param>
@@ -44,9 +45,9 @@ internal static class ModelLocator
     /// <summary>The config key that marks a weight file as weights of the encoder of <paramref name="slot"/> (or the harmonic model).</summary>
     public static string ConfigKey(string slot) => slot switch
     {
-        "image" => ConvImageCodec.ConfigKey,
-        "text" => NgramTextEncoder.ConfigKey,
-        "audio" => SpeechEncoder.ConfigKey,
+        Modality.ImageName => ConvImageCodec.ConfigKey,
+        Modality.TextName => NgramTextEncoder.ConfigKey,
+        Modality.AudioName => SpeechEncoder.ConfigKey,
         _ => HarmonicModel.ConfigKey,
     };
 
@@ -58,9 +59,9 @@ internal static class ModelLocator
     {
         Module module = slot switch
         {
-            "image" => ImageCodecs.Load(source, arrays, metadata),
-            "text" => NgramTextEncoder.Load(source, arrays, metadata),
-            "audio" => SpeechEncoder.Load(source, arrays, metadata),
+            Modality.ImageName => ImageCodecs.Load(source, arrays, metadata),
+            Modality.TextName => NgramTextEncoder.Load(source, arrays, metadata),
+            Modality.AudioName => SpeechEncoder.Load(source, arrays, metadata),
             _ => HarmonicModel.Load(source, arrays, metadata),
         };
         return new LoadedModel(module, source, metadata, ModelWeights.ParameterHash(module));

@@ -4,11 +4,12 @@ using System.Text.Json.Serialization;
 using Engram.Data.Audio;
 using Engram.Data.Safetensors;
 using Engram.Encoders;
-using Engram.Harmonic;
+using Engram.Engines;
+using Engram.Hen;
 using Engram.Memory;
 using Engram.Nn;
 
-namespace Engram.Hen;
+namespace Engram.Multimodal;
 
 /// <summary>A stored item: its id and, when it has one, its caption.</summary>
 public sealed record MemoryItem(string Id, string? Caption = null);
@@ -63,9 +64,10 @@ public enum MemoryChecksum
 /// </summary>
 public sealed record MemoryCue(float[]? Image = null, float[]? PixelMask = null, string? Text = null, AudioClip? Audio = null)
 {
-    /// <summary>The slots this cue gives.</summary>
-    public IEnumerable<string> Slots =>
-        new[] { Image is null ? null : "image", Text is null ? null : "text", Audio is null ? null : "audio" }.OfType<string>();
+    /// <summary>The modalities this cue gives.</summary>
+    public IEnumerable<Modality> Modalities =>
+        new (Modality Modality, bool Given)[] { (Modality.Image, Image is not null), (Modality.Text, Text is not null), (Modality.Audio, Audio is not null) }
+            .Where(p => p.Given).Select(p => p.Modality);
 }
 
 /// <summary>An item and its softmax weight at the final state.</summary>
@@ -74,10 +76,10 @@ public sealed record RunnerUp(int Index, string Id, string? Caption, double Weig
 /// <summary>One step of a traced recall: the energy, the heaviest memories and the decoded image of the state.</summary>
 public sealed record RecallStep(int Step, double Energy, IReadOnlyList<RunnerUp> Top, float[]? Image);
 
-/// <summary>What a memory returned for one cue.</summary>
+/// <summary>What a memory returned for one cue, whatever its engine.</summary>
 public sealed record MemoryRecall
 {
-    /// <summary>The stored item nearest to the final state.</summary>
+    /// <summary>The recalled item: the one the completions settle nearest to (see <see cref="Recollection.Item"/>).</summary>
     public required int Index { get; init; }
 
     /// <summary>The recalled item's id.</summary>
@@ -86,74 +88,79 @@ public sealed record MemoryRecall
     /// <summary>The recalled item's caption, when it has one.</summary>
     public string? Caption { get; init; }
 
-    /// <summary>The largest softmax weight at the last step.</summary>
-    public required double TopWeight { get; init; }
+    /// <summary>The deciding completion's largest association weight at the final state.</summary>
+    public double TopWeight => Recollection.Decider.Attractor.TopWeight;
 
-    /// <summary>Update steps taken (at most the options' maximum).</summary>
-    public required int Steps { get; init; }
+    /// <summary>Update steps taken (for a harmonic memory, sweeps).</summary>
+    public int Steps => Recollection.Steps;
 
-    /// <summary>Whether the final state is a mixture rather than a stored item.</summary>
-    public required bool Metastable { get; init; }
+    /// <summary>Whether the deciding completion's read-out is a mixture rather than a stored item.</summary>
+    public bool Metastable => Recollection.Decider.Attractor.Metastable;
 
-    /// <summary>The heaviest memories at the final state, heaviest first (the first is usually the recalled item).</summary>
+    /// <summary>The heaviest items of the deciding completion at the final state, heaviest first.</summary>
     public required IReadOnlyList<RunnerUp> RunnersUp { get; init; }
 
-    /// <summary>The decoded image slot of the final state (null when the memory has no image slot).</summary>
+    /// <summary>The recalled image, decoded (null when the memory has no image slot).</summary>
     public float[]? Image { get; init; }
 
     /// <summary>The energy before the first step and after each.</summary>
-    public required IReadOnlyList<double> Energies { get; init; }
+    public IReadOnlyList<double> Energies => Recollection.Energies;
 
     /// <summary>Step by step, when asked for.</summary>
     public IReadOnlyList<RecallStep>? Trace { get; init; }
 
-    /// <summary>
-    /// A harmonic memory's completions: each free modality's nearest stored item at the final state (null
-    /// for a Hopfield Encoding Network memory, whose one state holds every slot).
-    /// </summary>
-    public IReadOnlyList<CompletedModality>? Completed { get; init; }
+    /// <summary>Each recalled modality's completion, with the item it settled nearest to, in the order the engine visits them.</summary>
+    public required IReadOnlyList<CompletedModality> Completed { get; init; }
 
-    /// <summary>The options recall ran with.</summary>
-    public required RecallOptions Options { get; init; }
+    /// <summary>The cued modalities the engine held at the cue (none for a Hopfield Encoding Network in its default cue mode).</summary>
+    public IReadOnlyList<Modality> Clamped => Recollection.Clamped;
+
+    /// <summary>What the engine found, diagnostics and energy terms included.</summary>
+    public required Recollection Recollection { get; init; }
+
+    /// <summary>The settings recall ran with, every one filled in (an engine's part is null when it is another engine's).</summary>
+    public required RecallSettings Settings { get; init; }
 }
 
-/// <summary>What one free modality of a harmonic recall settled on.</summary>
-/// <param name="Modality">The free modality (a slot name).</param>
-/// <param name="Index">The stored item nearest (cosine) to the modality's final state.</param>
+/// <summary>What one recalled modality settled on.</summary>
+/// <param name="Modality">The modality.</param>
+/// <param name="Index">The stored item its attractor weighs most.</param>
 /// <param name="Id">That item's id.</param>
 /// <param name="Caption">That item's caption, when it has one.</param>
-/// <param name="Cosine">cos(x_T, ξ) with that item's slot.</param>
-/// <param name="TopWeight">The largest weight of the modality's attractor, softmax(β_m ξₙ·x_T).</param>
-/// <param name="Metastable">Whether the modality's read-out is a mixture rather than one stored slot.</param>
-/// <param name="Steps">The sweeps the modality took to settle.</param>
-public sealed record CompletedModality(string Modality, int Index, string Id, string? Caption, double Cosine, double TopWeight, bool Metastable, int Steps);
+/// <param name="Attractor">The attractor's diagnostics (top weight, 1/Σp², metastable, cosine of the state with the item).</param>
+/// <param name="Steps">The steps the modality took to settle.</param>
+public sealed record CompletedModality(Modality Modality, int Index, string Id, string? Caption, Attractor Attractor, int Steps);
 
 /// <summary>
-/// A memory of items with images, captions and sounds, as a user builds, saves and recalls it: a
-/// <see cref="HopfieldEncodingNetwork"/> whose slots are the codes of <see cref="MemoryEncoders"/>,
-/// with the items' ids and captions. When the encoders include a <see cref="HarmonicModel"/>, the memory
-/// is a harmonic one: the same stored codes, adapted into the model's modality spaces, are the slots of
-/// a <see cref="Harmonic"/> network, and recall clamps the cued modalities and completes the others.
-/// Saved as one safetensors file: the stored patterns (the encoders' codes) as a tensor, and in the
-/// metadata the format version, slot layout and scales, item ids and captions, recall options and each
-/// encoder (and the harmonic model) with the SHA-256 of its weights, checked when the file is opened.
+/// A memory of items with images, captions and sounds, as a user builds, saves and recalls it: the items' ids and
+/// captions, the <see cref="MemoryEncoders"/> that turn media into codes and back, the stored codes of every slot, and an
+/// engine (<see cref="IMemoryEngine"/>) that recalls from them. The memory encodes a cue, lets the engine settle it,
+/// has the recall diagnosed in one place (<see cref="Recollection.Of"/>) and decodes the answer; it knows no engine by
+/// name (<see cref="EngineCatalog"/> makes them). Saved as one safetensors file: the stored codes (each slot scaled to
+/// mean norm 1) as a tensor, and in the metadata the format version, engine, slot layout and scales, item ids and
+/// captions, recall options and each encoder (and a trained model) with the SHA-256 of its weights, checked on open.
 /// </summary>
 public sealed partial class MultimodalMemory
 {
     /// <summary>The newest version of the file format this build writes; it reads this and every earlier one.</summary>
     /// <remarks>
+    /// Version 5 added the engine's name, written (as version 5) only when it is not the one the encoders call for (a
+    /// harmonic model calls for the harmonic engine, no model for the Hopfield Encoding Network).
     /// Version 4 added encoders carried in the file (<see cref="MemorySaveOptions.EmbedEncoders"/>), and only a file that
     /// carries them is written as version 4, so that older builds still read every other file and refuse these by
     /// their version; version 3 added the checksum (see <see cref="Checksum"/>); version 2 added the harmonic model
     /// to the encoders; a version 1 file is a version 2 file without one. Versions 1 and 2 open unverified.
     /// </remarks>
-    public const int FormatVersion = 4;
+    public const int FormatVersion = 5;
 
     /// <summary>The first format version whose files record a checksum.</summary>
     private const int ChecksumVersion = 3;
 
     /// <summary>The first format version whose files may carry their encoders.</summary>
     private const int EmbeddedVersion = 4;
+
+    /// <summary>The first format version whose files may name their engine.</summary>
+    private const int EngineVersion = 5;
 
     /// <summary>The safetensors metadata key of a memory file's description (it also tells that a file is a memory).</summary>
     public const string MetadataKey = "engram.memory";
@@ -170,20 +177,23 @@ public sealed partial class MultimodalMemory
     };
 
     private MultimodalMemory(
-        HopfieldEncodingNetwork network, MemoryEncoders encoders, IReadOnlyList<MemoryItem> items, RecallOptions options, MemoryChecksum checksum = MemoryChecksum.NotFromFile)
+        HopfieldEncodingNetwork network, MemoryEncoders encoders, IReadOnlyList<MemoryItem> items, RecallOptions options, IEngineKind kind,
+        MemoryChecksum checksum = MemoryChecksum.NotFromFile)
     {
         Network = network;
         Encoders = encoders;
         Items = items;
         Options = options;
         Checksum = checksum;
-        if (encoders.Harmonic is { } model)
-        {
-            _harmonic = StoreHarmonic(model);
-        }
+        Engine = kind.Create(new EngineInputs(
+            network, options, encoders.Harmonic,
+            encoders.Described.Where(e => e.Slot != MemoryEncoders.HarmonicEntry).ToDictionary(e => new Modality(e.Slot), e => e.Sha256 ?? e.Kind)));
     }
 
-    /// <summary>The network: slots, scales and stored patterns.</summary>
+    /// <summary>The engine that recalls from the stored codes.</summary>
+    public IMemoryEngine Engine { get; }
+
+    /// <summary>The stored codes: slots, scales and stored patterns (every engine is made from them).</summary>
     public HopfieldEncodingNetwork Network { get; }
 
     /// <summary>The encoders that turn cues and stored items into slot codes and decode recalled states.</summary>
@@ -209,32 +219,24 @@ public sealed partial class MultimodalMemory
         _ => null,
     };
 
-    /// <summary>
-    /// How a memory compares a cue unless told otherwise: MaskedFree, over the slots (and, for a partly
-    /// hidden image, the code components) the cue gives, with nothing clamped, so the state settles on
-    /// stored items. A cue is an estimate (an occluded image's code, another wording of a caption, another
-    /// voice), so holding it fixed would keep the state off every stored item; the slots it lacks never
-    /// take part, so zeros there cannot favour faint or quiet items.
-    /// </summary>
-    public const CueMode DefaultCueMode = CueMode.MaskedFree;
-
     /// <summary>The store-time uniqueness warnings, one line per colliding pair.</summary>
     public IEnumerable<string> Warnings => Network.Warnings;
 
     /// <summary>
-    /// The default options: L2 similarity, β = 1000 (every slot has mean norm 1), 10 steps. The cue mode is
-    /// chosen per cue (see <see cref="Recall"/>). A harmonic memory takes only the steps (its sweeps), 20 by default.
+    /// The options of the default engine (the Hopfield Encoding Network): L2 similarity, β = 1000 (every slot has mean
+    /// norm 1), 10 steps. Each engine has its own (<see cref="IEngineKind.DefaultOptions"/>).
     /// </summary>
-    public static RecallOptions DefaultOptions => new() { Similarity = Similarity.L2, Beta = 1000f, MaxSteps = 10 };
+    public static RecallOptions DefaultOptions => HenEngine.Kind.DefaultOptions;
 
     /// <summary>
     /// Encodes and stores <paramref name="items"/>: <paramref name="images"/> ([N, image shape], needed when
     /// there is an image codec), the items' captions (needed with a text encoder) and <paramref name="audio"/>
-    /// (needed with an audio encoder). <paramref name="progress"/> hears each slot as it is encoded.
+    /// (needed with an audio encoder). <paramref name="engine"/> names the engine (see <see cref="EngineCatalog"/>; by
+    /// default the one the encoders' model calls for). <paramref name="progress"/> hears each slot as it is encoded.
     /// </summary>
     public static MultimodalMemory Build(
         IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, Tensor? images = null, IReadOnlyList<AudioClip>? audio = null,
-        RecallOptions? options = null, IProgress<string>? progress = null)
+        RecallOptions? options = null, IProgress<string>? progress = null, string? engine = null)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(encoders);
@@ -257,7 +259,7 @@ public sealed partial class MultimodalMemory
             }
 
             progress?.Report($"encoding {items.Count:N0} images ({codec.Name})");
-            slots.Add(new SlotCodes("image", codec.Encode(images)));
+            slots.Add(new SlotCodes(Modality.Image.Name, codec.Encode(images)));
         }
 
         if (encoders.Text is { } text)
@@ -269,7 +271,7 @@ public sealed partial class MultimodalMemory
             }
 
             progress?.Report($"encoding {items.Count:N0} captions ({text.Name})");
-            slots.Add(new SlotCodes("text", text.Encode(items.Select(i => i.Caption!).ToArray())));
+            slots.Add(new SlotCodes(Modality.Text.Name, text.Encode(items.Select(i => i.Caption!).ToArray())));
         }
 
         if (encoders.Audio is { } speech)
@@ -280,34 +282,57 @@ public sealed partial class MultimodalMemory
             }
 
             progress?.Report($"encoding {items.Count:N0} sounds ({speech.Name})");
-            slots.Add(new SlotCodes("audio", speech.Encode(audio)));
+            slots.Add(new SlotCodes(Modality.Audio.Name, speech.Encode(audio)));
         }
 
-        RecallOptions chosen = options ?? (encoders.Harmonic is null ? DefaultOptions : DefaultOptions with { MaxSteps = new HarmonicRecallOptions().MaxSweeps });
+        IEngineKind kind = EngineCatalog.Choose(engine, encoders.Harmonic);
+        RecallOptions chosen = options ?? kind.DefaultOptions;
         progress?.Report($"storing {items.Count:N0} items and checking that their cues are unique");
         var network = HopfieldEncodingNetwork.Store(slots, chosen, items.Select(i => i.Id).ToArray());
-        return new MultimodalMemory(network, encoders, items, chosen);
+        return new MultimodalMemory(network, encoders, items, chosen, kind);
     }
 
     /// <summary>
-    /// Recalls from <paramref name="cue"/> with the memory's options or <paramref name="options"/>, in cue
-    /// mode <paramref name="cueMode"/> (default <see cref="DefaultCueMode"/>). With <paramref name="trace"/>,
-    /// every step's energy, heaviest memories and decoded image come back too.
+    /// Recalls from <paramref name="cue"/>: encodes it, lets the engine settle it under <paramref name="settings"/> (the
+    /// memory's own options for whatever they leave out), and decodes the recalled image. With <paramref name="trace"/>,
+    /// every step's energy, heaviest items and decoded image come back too.
     /// </summary>
-    public MemoryRecall Recall(MemoryCue cue, RecallOptions? options = null, CueMode? cueMode = null, bool trace = false, int runnersUp = 5)
+    public MemoryRecall Recall(MemoryCue cue, RecallSettings? settings = null, bool trace = false, int runnersUp = 5, CancellationToken cancellationToken = default)
+    {
+        CueBatch batch = Encode(cue);
+        RecallSettings resolved = Engine.Resolve(settings);
+        Recollection found = Settle(batch, resolved, cancellationToken);
+        return new MemoryRecall
+        {
+            Index = found.Item,
+            Id = Items[found.Item].Id,
+            Caption = Items[found.Item].Caption,
+            RunnersUp = Top(found.Decider.Weights, runnersUp),
+            Image = DecodeImage(found, batch),
+            Trace = trace ? Trace(batch, resolved, found.Steps, cancellationToken) : null,
+            Completed = found.Completions
+                .Select(c => new CompletedModality(c.Modality, c.Attractor.Nearest, Items[c.Attractor.Nearest].Id, Items[c.Attractor.Nearest].Caption, c.Attractor, c.Steps))
+                .ToArray(),
+            Recollection = found,
+            Settings = resolved,
+        };
+    }
+
+    // The cue's codes: each given modality through its encoder, an image's pixel mask as its code mask.
+    private CueBatch Encode(MemoryCue cue)
     {
         ArgumentNullException.ThrowIfNull(cue);
-        var cues = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var masks = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        if (!cue.Slots.Any())
+        var cues = new Dictionary<Modality, Tensor>();
+        var masks = new Dictionary<Modality, Tensor>();
+        string has = string.Join(", ", Engine.Modalities);
+        if (!cue.Modalities.Any())
         {
-            throw new ArgumentException($"The cue is empty: give an image, a caption or a sound (this memory has {string.Join(", ", Network.Layout.Slots.Select(s => s.Name))}).", nameof(cue));
+            throw new ArgumentException($"The cue is empty: give an image, a caption or a sound (this memory has {has}).", nameof(cue));
         }
 
-        string? missing = cue.Slots.FirstOrDefault(s => !Network.Layout.Contains(s));
-        if (missing is not null)
+        if (cue.Modalities.FirstOrDefault(m => !Engine.Modalities.Contains(m)) is { Name.Length: > 0 } missing)
         {
-            throw new ArgumentException($"This memory has no {missing} slot (it has {string.Join(", ", Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.", nameof(cue));
+            throw new ArgumentException($"This memory has no {missing} slot (it has {has}): cue it with one of those.", nameof(cue));
         }
 
         if (cue.Image is { } image)
@@ -318,7 +343,7 @@ public sealed partial class MultimodalMemory
                 throw new ArgumentException($"The image cue has {image.Length} samples; this memory's images are {codec.Shape} ({codec.Shape.Length}).", nameof(cue));
             }
 
-            cues["image"] = codec.Encode(Tensor.FromArray(image, 1, image.Length));
+            cues[Modality.Image] = codec.Encode(Tensor.FromArray(image, 1, image.Length));
             if (cue.PixelMask is { } pixelMask)
             {
                 float[] codeMask = codec.CodeMask(pixelMask);
@@ -327,7 +352,7 @@ public sealed partial class MultimodalMemory
                     throw new ArgumentException("The image cue hides every part of the image that the codec's code could be compared on; show more of it.", nameof(cue));
                 }
 
-                masks["image"] = Tensor.FromArray(codeMask, 1, codeMask.Length);
+                masks[Modality.Image] = Tensor.FromArray(codeMask, 1, codeMask.Length);
             }
         }
 
@@ -339,40 +364,46 @@ public sealed partial class MultimodalMemory
                 throw new ArgumentException("The caption cue is empty: give some words, or leave the caption out.", nameof(cue));
             }
 
-            cues["text"] = Encoders.Text!.Encode([text]);
+            cues[Modality.Text] = Encoders.Text!.Encode([text]);
         }
 
         if (cue.Audio is { } audio)
         {
-            cues["audio"] = Encoders.Audio!.Encode([audio]);
+            cues[Modality.Audio] = Encoders.Audio!.Encode([audio]);
         }
 
-        if (_harmonic is not null)
+        return new CueBatch(cues, masks);
+    }
+
+    private Recollection Settle(CueBatch batch, RecallSettings settings, CancellationToken cancellationToken) =>
+        Recollection.Of(Engine, Engine.Settle(batch, settings, cancellationToken: cancellationToken)[0], settings);
+
+    // The recalled image: the image attractor's read-out Σₙ pₙ zₙ through the stored items' codec codes zₙ, decoded; a cued
+    // image that the engine held is decoded as given.
+    private float[]? DecodeImage(Recollection found, CueBatch batch)
+    {
+        if (Encoders.Image is not { } codec)
         {
-            return RecallHarmonic(cues, options, cueMode, trace, runnersUp);
+            return null;
         }
 
-        RecallOptions chosen = (options ?? Options) with { CueMode = cueMode ?? DefaultCueMode };
-        chosen.Validate();
-
-        HenRecall recall = Network.Recall(cues, null, chosen, masks);
-        RecallResult result = recall.Results[0];
-        Tensor? decoded = Encoders.Image is { } imageCodec ? imageCodec.Decode(recall.SlotState("image")) : null;
-        IReadOnlyList<RecallStep>? steps = trace ? Trace(cues, masks, chosen, result) : null;
-        return new MemoryRecall
+        if (found.CompletionOf(Modality.Image) is not { } completion)
         {
-            Index = result.Nearest,
-            Id = Items[result.Nearest].Id,
-            Caption = Items[result.Nearest].Caption,
-            TopWeight = result.TopWeight,
-            Steps = result.Steps,
-            Metastable = result.Metastable,
-            RunnersUp = Heaviest(result.State, chosen, runnersUp),
-            Image = decoded?.Span.ToArray(),
-            Energies = result.Energies,
-            Trace = steps,
-            Options = chosen,
-        };
+            return codec.Decode(batch.Codes[Modality.Image]).Span.ToArray();
+        }
+
+        Tensor stored = _storedImageCodes ??= StoredCodes(Modality.Image.Name);
+        var code = new Tensor(1, stored.Shape[1]);
+        float[] p = completion.Weights;
+        for (int n = 0; n < p.Length; n++)
+        {
+            if (p[n] != 0)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(stored.Row(n), p[n], code.Row(0), code.Row(0));
+            }
+        }
+
+        return codec.Decode(code).Span.ToArray();
     }
 
     /// <summary>The decoded stored image of item <paramref name="index"/> (Dec(ξ)); null without an image slot.</summary>
@@ -380,7 +411,7 @@ public sealed partial class MultimodalMemory
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        return Encoders.Image is { } codec ? codec.Decode(StoredCodes("image", index, 1)).Span.ToArray() : null;
+        return Encoders.Image is { } codec ? codec.Decode(StoredCodes(Modality.Image.Name, index, 1)).Span.ToArray() : null;
     }
 
     /// <summary>
@@ -418,9 +449,13 @@ public sealed partial class MultimodalMemory
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new MemorySaveOptions();
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+
+        // The engine is written only when it is not the one the encoders call for, so that every other file stays readable by older builds.
+        bool named = EngineCatalog.Choose(null, Encoders.Harmonic).Name != Engine.Name;
         var file = new MemoryFileContents
         {
-            Version = options.EmbedEncoders ? EmbeddedVersion : ChecksumVersion,
+            Version = named ? EngineVersion : options.EmbedEncoders ? EmbeddedVersion : ChecksumVersion,
+            Engine = named ? Engine.Name : null,
             Slots = Network.Layout.Slots.Select(s => new SlotEntry(s.Name, s.Length, s.Weight, Network.Scales[s.Index])).ToArray(),
             Encoders = Encoders.Described.Select(e => e.Weights is null ? e : e with { Weights = Path.GetRelativePath(folder, Path.GetFullPath(e.Weights)) }).ToArray(),
             ImageShape = Encoders.Image is { } codec ? [codec.Shape.Channels, codec.Shape.Height, codec.Shape.Width] : null,
@@ -501,6 +536,11 @@ public sealed partial class MultimodalMemory
             throw Damaged(path, problem);
         }
 
+        if (file.Engine is not null && file.Version < EngineVersion)
+        {
+            throw Damaged(path, $"it is a version {file.Version} memory but names its engine ('{file.Engine}'), which only version {EngineVersion} files do.");
+        }
+
         int length = file.Slots.Sum(s => Math.Max(0, s.Length));
         if (patterns.Rank != 2 || patterns.RowCount != file.Items.Length || patterns.Shape[1] != length)
         {
@@ -521,6 +561,7 @@ public sealed partial class MultimodalMemory
         MemoryEncoders encoders;
         RecallOptions recallOptions;
         HopfieldEncodingNetwork network;
+        IEngineKind kind;
         try
         {
             // What the library refuses to build from the description (a slot of length 0, a scale of 0, β = ∞, no
@@ -532,9 +573,9 @@ public sealed partial class MultimodalMemory
             {
                 int expected = slot.Name switch
                 {
-                    "image" => encoders.Image?.CodeLength ?? -1,
-                    "text" => encoders.Text?.CodeLength ?? -1,
-                    "audio" => encoders.Audio?.CodeLength ?? -1,
+                    Modality.ImageName => encoders.Image?.CodeLength ?? -1, // Modality.Image.Name
+                    Modality.TextName => encoders.Text?.CodeLength ?? -1,
+                    Modality.AudioName => encoders.Audio?.CodeLength ?? -1,
                     _ => -1,
                 };
                 if (expected != slot.Length)
@@ -545,6 +586,7 @@ public sealed partial class MultimodalMemory
 
             recallOptions = new RecallOptions { Similarity = file.Options.Similarity, Beta = file.Options.Beta, MaxSteps = file.Options.Steps };
             recallOptions.Validate();
+            kind = EngineCatalog.Choose(file.Engine, encoders.Harmonic);
             network = HopfieldEncodingNetwork.Restore(
                 layout, file.Slots.Select(s => s.Scale).ToArray(), patterns, file.Items.Select(i => i!.Id).ToArray(), recallOptions, file.Collisions ?? []);
         }
@@ -553,7 +595,14 @@ public sealed partial class MultimodalMemory
             throw Damaged(path, ExceptionMessages.WithoutParameter(e).TrimEnd('.') + ".");
         }
 
-        return new MultimodalMemory(network, encoders, file.Items, recallOptions, checksum);
+        try
+        {
+            return new MultimodalMemory(network, encoders, file.Items, recallOptions, kind, checksum);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The memory file {path} cannot be recalled from: {ExceptionMessages.WithoutParameter(e)}", e);
+        }
     }
 
     // A version 3 file records the SHA-256 of its content; earlier versions record none and open unverified.
@@ -755,6 +804,12 @@ public sealed partial class MultimodalMemory
                     w.Write(d);
                 }
 
+                // The engine, when the file names one (only version 5 files do): written only then, so earlier files keep their checksum.
+                if (file.Engine is { } engine)
+                {
+                    w.Write(engine);
+                }
+
                 // The embedded encoders' descriptions (their architecture among them) decide what their weights compute; the
                 // weights themselves are covered by the encoder hashes above, which they must match. Written only when there
                 // are some, so that a file without embedded encoders has the checksum it always had.
@@ -790,10 +845,7 @@ public sealed partial class MultimodalMemory
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count) =>
-        Top(Network.Memory.WithOptions(options with { CueMode = CueMode.Full }).Association(Tensor.FromArray(state, 1, state.Length)).Span.ToArray(), count);
-
-    // The heaviest items of a weight per item, heaviest first.
+    // The heaviest items of a weight per item, heaviest first (the lowest index first among equal weights).
     private RunnerUp[] Top(float[] weights, int count) =>
         weights
             .Select((w, n) => (w, n))
@@ -802,21 +854,21 @@ public sealed partial class MultimodalMemory
             .Select(p => new RunnerUp(p.n, Items[p.n].Id, Items[p.n].Caption, p.w))
             .ToArray();
 
-    // Each step's state is the state after t steps: recall again with T = t (deterministic, so the
-    // same path), then weigh and decode it.
-    private RecallStep[] Trace(Dictionary<string, Tensor> cues, Dictionary<string, Tensor> masks, RecallOptions options, RecallResult final)
+    // Each step's state is the state after t steps: recall again with T = t (deterministic, so the same path), then weigh
+    // and decode it.
+    private RecallStep[] Trace(CueBatch batch, RecallSettings settings, int steps, CancellationToken cancellationToken)
     {
-        var steps = new List<RecallStep>();
-        for (int t = 1; t <= final.Steps; t++)
+        var trace = new RecallStep[steps];
+        for (int t = 1; t <= steps; t++)
         {
-            HenRecall partial = Network.Recall(cues, null, options with { MaxSteps = t, Tolerance = 0 }, masks);
-            RecallResult r = partial.Results[0];
-            float[]? image = Encoders.Image is { } codec ? codec.Decode(partial.SlotState("image")).Span.ToArray() : null;
-            steps.Add(new RecallStep(t, r.Energies[^1], Heaviest(r.State, options, 5), image));
+            Recollection partial = Settle(batch, settings with { Steps = t, Tolerance = 0 }, cancellationToken);
+            trace[t - 1] = new RecallStep(t, partial.Energies[^1], Top(partial.Decider.Weights, 5), DecodeImage(partial, batch));
         }
 
-        return steps.ToArray();
+        return trace;
     }
+
+    private Tensor? _storedImageCodes;
 
     private sealed record SlotEntry(string Name, int Length, float Weight, float Scale);
 
@@ -842,6 +894,9 @@ public sealed partial class MultimodalMemory
 
         /// <summary>The weight files' metadata of the encoders the file carries (their tensors are "encoder.&lt;slot&gt;.…"); absent when it carries none.</summary>
         public EmbeddedEntry[]? Embedded { get; init; }
+
+        /// <summary>The engine's name, when it is not the one the encoders call for; from version 5 on.</summary>
+        public string? Engine { get; init; }
 
         /// <summary>The SHA-256 of the content (see <see cref="ContentHash"/>); from version 3 on.</summary>
         public string? Sha256 { get; init; }

@@ -2,10 +2,11 @@ using Engram.Encoders;
 using Engram.Encoders.Audio;
 using Engram.Encoders.Images;
 using Engram.Encoders.Text;
+using Engram.Engines;
 using Engram.Harmonic;
 using Engram.Nn;
 
-namespace Engram.Hen;
+namespace Engram.Multimodal;
 
 /// <summary>
 /// Which encoder makes a slot's codes, as a memory file records it: the slot ("image", "text" or
@@ -25,7 +26,7 @@ public sealed record SlotEncoder(string Slot, string Kind, string? Weights = nul
 public sealed class MemoryEncoders
 {
     /// <summary>The slot names, in the order slots are laid out.</summary>
-    public static readonly IReadOnlyList<string> Slots = ["image", "text", "audio"];
+    public static readonly IReadOnlyList<string> Slots = Modality.Known.Select(m => m.Name).ToArray();
 
     /// <summary>The name under which <see cref="Described"/> records a harmonic model.</summary>
     public const string HarmonicEntry = "harmonic";
@@ -89,9 +90,9 @@ public sealed class MemoryEncoders
             }
         }
 
-        Read("image", image is "raw" ? null : image, "image codec");
-        Read("text", text is "pixelized" ? null : text, "text encoder");
-        Read("audio", audio, "audio encoder");
+        Read(Modality.ImageName, image is "raw" ? null : image, "image codec");
+        Read(Modality.TextName, text is "pixelized" ? null : text, "text encoder");
+        Read(Modality.AudioName, audio, "audio encoder");
         Read(HarmonicEntry, harmonic, "harmonic model");
         return Compose(image is "raw", text is "pixelized", weighted, rawShape, []);
     }
@@ -148,7 +149,7 @@ public sealed class MemoryEncoders
         }
 
         MemoryEncoders encoders = Compose(
-            described.Any(e => e.Slot == "image" && e.Kind == "raw"), described.Any(e => e.Slot == "text" && e.Kind == "pixelized"), weighted, rawShape, relocated);
+            described.Any(e => e.Slot == Modality.ImageName && e.Kind == "raw"), described.Any(e => e.Slot == Modality.TextName && e.Kind == "pixelized"), weighted, rawShape, relocated);
         foreach (SlotEncoder recorded in described)
         {
             SlotEncoder? now = encoders.Described.FirstOrDefault(e => e.Slot == recorded.Slot);
@@ -171,32 +172,32 @@ public sealed class MemoryEncoders
         if (rawImage)
         {
             codec = new IdentityCodec(rawShape ?? throw new ArgumentException("Raw images need a shape (channels, height, width)."));
-            described.Add(new SlotEncoder("image", "raw"));
+            described.Add(new SlotEncoder(Modality.ImageName, "raw"));
         }
-        else if (weighted.TryGetValue("image", out var image))
+        else if (weighted.TryGetValue(Modality.ImageName, out var image))
         {
             var conv = (ConvImageCodec)image.Model.Module;
             codec = conv;
-            described.Add(new SlotEncoder("image", conv.Config.Kind, image.Path, image.Model.Sha256));
+            described.Add(new SlotEncoder(Modality.ImageName, conv.Config.Kind, image.Path, image.Model.Sha256));
         }
 
         ITextEncoder? textEncoder = null;
         if (pixelizedText)
         {
             textEncoder = new PixelizedTextEncoder(codec ?? throw new ArgumentException("Pixelized text is drawn and passed through the image codec: choose an image codec too."));
-            described.Add(new SlotEncoder("text", "pixelized"));
+            described.Add(new SlotEncoder(Modality.TextName, "pixelized"));
         }
-        else if (weighted.TryGetValue("text", out var text))
+        else if (weighted.TryGetValue(Modality.TextName, out var text))
         {
             textEncoder = (NgramTextEncoder)text.Model.Module;
-            described.Add(new SlotEncoder("text", "ngram", text.Path, text.Model.Sha256));
+            described.Add(new SlotEncoder(Modality.TextName, "ngram", text.Path, text.Model.Sha256));
         }
 
         IAudioEncoder? audioEncoder = null;
-        if (weighted.TryGetValue("audio", out var audio))
+        if (weighted.TryGetValue(Modality.AudioName, out var audio))
         {
             audioEncoder = (SpeechEncoder)audio.Model.Module;
-            described.Add(new SlotEncoder("audio", "speech", audio.Path, audio.Model.Sha256));
+            described.Add(new SlotEncoder(Modality.AudioName, "speech", audio.Path, audio.Model.Sha256));
         }
 
         HarmonicModel? model = null;
