@@ -209,7 +209,8 @@ internal sealed class ExplorerSession
                 : new RecallOptionsView(Names.Of(recall.Options.Similarity), recall.Options.Beta, recall.Options.MaxSteps, Names.Of(recall.Options.CueMode)),
             recall.Trace?.Select(s => new StepView(s.Step, s.Energy, s.Top.Select(WeightView.Of).ToArray(), PngViews.Base64(s.Image, Shape))).ToArray(),
             harmonic ? slots : null,
-            recall.Completed?.Select(CompletedView.Of).ToArray());
+            recall.Completed?.Select(CompletedView.Of).ToArray(),
+            ConfidenceView.Of(recall.Confidence, Memory.Items));
     }
 
     private float[]? ImageCue(RecallRequest request, out int? itemIndex)

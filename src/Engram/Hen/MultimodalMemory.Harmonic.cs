@@ -64,7 +64,7 @@ public sealed partial class MultimodalMemory
 
     // Cued modalities are clamped to the adapted codes of the cue; the free ones descend the energy. The item is the one the
     // free modalities agree on (most of them; on a tie, the sharpest attractor's).
-    private MemoryRecall RecallHarmonic(Dictionary<string, Tensor> baseCues, RecallOptions? options, CueMode? cueMode, bool trace, int runnersUp)
+    private MemoryRecall RecallHarmonic(Dictionary<string, Tensor> baseCues, Dictionary<string, Tensor> masks, RecallOptions? options, CueMode? cueMode, bool trace, int runnersUp)
     {
         HarmonicNetwork network = _harmonic!;
         HarmonicModel model = Encoders.Harmonic!;
@@ -110,6 +110,7 @@ public sealed partial class MultimodalMemory
             steps = list;
         }
 
+        RecallConfidence confidence = Assess(baseCues, masks, decider.Nearest, runnersUp);
         return new MemoryRecall
         {
             Index = decider.Nearest,
@@ -118,7 +119,8 @@ public sealed partial class MultimodalMemory
             TopWeight = decider.TopWeight,
             Steps = result.Sweeps,
             Metastable = decider.Metastable,
-            RunnersUp = HarmonicHeaviest(decider.Modality, result.States[decider.Modality], runnersUp),
+            RunnersUp = RunnersUpBySimilarity(confidence, _harmonic!.Weights(decider.Modality, result.States[decider.Modality])),
+            Confidence = confidence,
             Image = HarmonicImage(result, baseCues),
             Energies = result.Energies,
             Trace = steps,

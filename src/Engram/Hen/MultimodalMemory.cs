@@ -68,8 +68,8 @@ public sealed record MemoryCue(float[]? Image = null, float[]? PixelMask = null,
         new[] { Image is null ? null : "image", Text is null ? null : "text", Audio is null ? null : "audio" }.OfType<string>();
 }
 
-/// <summary>An item and its softmax weight at the final state.</summary>
-public sealed record RunnerUp(int Index, string Id, string? Caption, double Weight);
+/// <summary>An item, its softmax weight at the final state and, among a recall's runners-up, its similarity to the cue (<see cref="RankedItem.Similarity"/>).</summary>
+public sealed record RunnerUp(int Index, string Id, string? Caption, double Weight, double? Similarity = null);
 
 /// <summary>One step of a traced recall: the energy, the heaviest memories and the decoded image of the state.</summary>
 public sealed record RecallStep(int Step, double Energy, IReadOnlyList<RunnerUp> Top, float[]? Image);
@@ -95,8 +95,14 @@ public sealed record MemoryRecall
     /// <summary>Whether the final state is a mixture rather than a stored item.</summary>
     public required bool Metastable { get; init; }
 
-    /// <summary>The heaviest memories at the final state, heaviest first (the first is usually the recalled item).</summary>
+    /// <summary>
+    /// The stored items most similar to the cue (<see cref="RecallConfidence.Ranked"/>), most similar first, each with its
+    /// softmax weight at the final state (the first is usually the recalled item).
+    /// </summary>
     public required IReadOnlyList<RunnerUp> RunnersUp { get; init; }
+
+    /// <summary>How sure the recall is: the cue's similarity to the recalled item in each cued slot, the margin to the next item, and whether anything stored is near the cue at all.</summary>
+    public required RecallConfidence Confidence { get; init; }
 
     /// <summary>The decoded image slot of the final state (null when the memory has no image slot).</summary>
     public float[]? Image { get; init; }
@@ -349,7 +355,7 @@ public sealed partial class MultimodalMemory
 
         if (_harmonic is not null)
         {
-            return RecallHarmonic(cues, options, cueMode, trace, runnersUp);
+            return RecallHarmonic(cues, masks, options, cueMode, trace, runnersUp);
         }
 
         RecallOptions chosen = (options ?? Options) with { CueMode = cueMode ?? DefaultCueMode };
@@ -359,6 +365,7 @@ public sealed partial class MultimodalMemory
         RecallResult result = recall.Results[0];
         Tensor? decoded = Encoders.Image is { } imageCodec ? imageCodec.Decode(recall.SlotState("image")) : null;
         IReadOnlyList<RecallStep>? steps = trace ? Trace(cues, masks, chosen, result) : null;
+        RecallConfidence confidence = Assess(cues, masks, result.Nearest, runnersUp);
         return new MemoryRecall
         {
             Index = result.Nearest,
@@ -367,7 +374,8 @@ public sealed partial class MultimodalMemory
             TopWeight = result.TopWeight,
             Steps = result.Steps,
             Metastable = result.Metastable,
-            RunnersUp = Heaviest(result.State, chosen, runnersUp),
+            RunnersUp = RunnersUpBySimilarity(confidence, Weights(result.State, chosen)),
+            Confidence = confidence,
             Image = decoded?.Span.ToArray(),
             Energies = result.Energies,
             Trace = steps,
@@ -790,8 +798,11 @@ public sealed partial class MultimodalMemory
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count) =>
-        Top(Network.Memory.WithOptions(options with { CueMode = CueMode.Full }).Association(Tensor.FromArray(state, 1, state.Length)).Span.ToArray(), count);
+    private RunnerUp[] Heaviest(float[] state, RecallOptions options, int count) => Top(Weights(state, options), count);
+
+    // The softmax weight of every stored item at the state.
+    private float[] Weights(float[] state, RecallOptions options) =>
+        Network.Memory.WithOptions(options with { CueMode = CueMode.Full }).Association(Tensor.FromArray(state, 1, state.Length)).Span.ToArray();
 
     // The heaviest items of a weight per item, heaviest first.
     private RunnerUp[] Top(float[] weights, int count) =>
