@@ -48,9 +48,9 @@ internal sealed record ItemView(int Index, string Id, string? Caption);
 
 internal sealed record ItemsView(int Count, int Matching, int Offset, int Limit, string? Query, IReadOnlyList<ItemView> Items);
 
-internal sealed record WeightView(int Index, string Id, string? Caption, double Weight)
+internal sealed record WeightView(int Index, string Id, string? Caption, double Weight, double? Similarity)
 {
-    public static WeightView Of(RunnerUp r) => new(r.Index, r.Id, r.Caption, r.Weight);
+    public static WeightView Of(RunnerUp r) => new(r.Index, r.Id, r.Caption, r.Weight, r.Similarity);
 }
 
 internal sealed record StepView(int Step, double Energy, IReadOnlyList<WeightView> Top, string? ImagePng);
@@ -73,7 +73,19 @@ internal sealed record CompletedView(string Modality, int ItemIndex, string Item
 internal sealed record RecallView(
     int ItemIndex, string ItemId, string? Caption, double TopWeight, int Steps, bool Metastable,
     IReadOnlyList<WeightView> RunnersUp, IReadOnlyList<double> Energies, string? ImagePng, string? CuePng,
-    CueView Cue, RecallOptionsView Options, IReadOnlyList<StepView>? Trace, IReadOnlyList<string>? Clamped, IReadOnlyList<CompletedView>? Completed);
+    CueView Cue, RecallOptionsView Options, IReadOnlyList<StepView>? Trace, IReadOnlyList<string>? Clamped, IReadOnlyList<CompletedView>? Completed,
+    ConfidenceView Confidence);
+
+/// <summary>One cued slot of a recall's confidence: cosine to the recalled item, to the nearest stored item, and the slot's novelty threshold.</summary>
+internal sealed record CuedSlotView(string Slot, double Similarity, double NearestSimilarity, int NearestItemIndex, string NearestItemId, double Threshold, bool Novel, int ObservedComponents);
+
+/// <summary>How sure a recall is (<see cref="RecallConfidence"/>): <c>verdict</c> is "match" or "no-match", with the reason.</summary>
+internal sealed record ConfidenceView(string Verdict, string Reason, double Similarity, double? Margin, int BestItemIndex, string BestItemId, double BestSimilarity, IReadOnlyList<CuedSlotView> Slots)
+{
+    public static ConfidenceView Of(RecallConfidence c, IReadOnlyList<MemoryItem> items) => new(
+        c.IsMatch ? "match" : "no-match", c.Reason, c.Similarity, c.Margin, c.BestIndex, items[c.BestIndex].Id, c.BestSimilarity,
+        c.Slots.Select(s => new CuedSlotView(s.Slot, s.Similarity, s.Nearest, s.NearestIndex, items[s.NearestIndex].Id, s.Threshold, s.Novel, s.Observed)).ToArray());
+}
 
 internal sealed record SeparabilityView(
     string Slot, string Cue, int Items, int ItemsTotal, bool Capped, string? Note,

@@ -210,7 +210,8 @@ internal sealed class ExplorerSession
                 recall.Settings.Hopfield?.CueMode is { } cueMode ? Names.Of(cueMode) : null),
             recall.Trace?.Select(s => new StepView(s.Step, s.Energy, s.Top.Select(WeightView.Of).ToArray(), PngViews.Base64(s.Image, Shape))).ToArray(),
             recall.Clamped.Select(m => m.Name).ToArray(),
-            recall.Completed.Select(CompletedView.Of).ToArray());
+            recall.Completed.Select(CompletedView.Of).ToArray(),
+            ConfidenceView.Of(recall.Confidence, Memory.Items));
     }
 
     private float[]? ImageCue(RecallRequest request, out int? itemIndex)

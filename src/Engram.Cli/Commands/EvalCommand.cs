@@ -14,13 +14,14 @@ internal static class EvalCommand
         var eval = new Command(
             "eval",
             "Measure: the paper's experiments (table1, beta-sweep, separability, cross-modal, uniqueness, progression), each writing CSV, Markdown, " +
-            "SVG figures and a JSON summary; and compare, the metrics of two images. Every experiment takes --quick for a run of a few minutes.");
+            "SVG figures and a JSON summary; harmonic; confidence (how often a recall's \"no match\" is right); and compare, the metrics of two images. Every experiment takes --quick for a run of a few minutes.");
         foreach (Command experiment in EvalExperiments.Create(context))
         {
             eval.Subcommands.Add(experiment);
         }
 
         eval.Subcommands.Add(EvalHarmonic.Create(context));
+        eval.Subcommands.Add(EvalConfidence.Create(context));
         eval.Subcommands.Add(CreateCompare(context));
         return eval;
     }

@@ -136,11 +136,14 @@ internal static class MemoryRecallCommand
         // The columns every engine has, then those of the settings it recalled with and of the modalities it held.
         HopfieldSettings? used = recall.Settings.Hopfield;
         string[] clamped = recall.Clamped.Select(m => m.Name).ToArray();
-        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("top weight").AddColumn("steps").AddColumn("metastable");
+        RecallConfidence confidence = recall.Confidence;
+        var summary = new Table().Border(TableBorder.Rounded).AddColumn("item").AddColumn("caption").AddColumn("similarity").AddColumn("margin")
+            .AddColumn("top weight").AddColumn("steps").AddColumn("metastable");
         var cells = new List<string>
         {
-            Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"), recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture),
-            recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no",
+            Markup.Escape(recall.Id), Markup.Escape(recall.Caption ?? "—"),
+            string.Join(", ", confidence.Slots.Select(s => $"{s.Slot} {F(s.Similarity)}")), confidence.Margin is { } margin ? F(margin) : "—",
+            recall.TopWeight.ToString("F4", CultureInfo.InvariantCulture), recall.Steps.ToString(CultureInfo.InvariantCulture), recall.Metastable ? "yes" : "no",
         };
         if (used is { CueMode: { } usedMode, Beta: { } usedBeta })
         {
@@ -156,6 +159,14 @@ internal static class MemoryRecallCommand
 
         summary.AddRow(cells.ToArray());
         context.Console.Write(summary);
+        if (!confidence.IsMatch)
+        {
+            // A cue unlike everything stored still settles on some item; say so, and what to do.
+            context.Console.MarkupLine(Markup.Escape(
+                $"no match: {confidence.Reason}. {recall.Id} is only the least unlike of the {memory.Count} stored items, not a recognised one: " +
+                "check the cue (its spelling, the image), or add the item to the memory (`engram build`)."));
+        }
+
         if (recall.Completed.Count > 1 || clamped.Length > 0)
         {
             var modalities = new Table().Border(TableBorder.Rounded).AddColumn("completed").AddColumn("item").AddColumn("caption").AddColumn("cosine").AddColumn("top weight").AddColumn("metastable");
@@ -168,11 +179,12 @@ internal static class MemoryRecallCommand
             context.Console.Write(modalities);
         }
 
-        var runners = new Table().Border(TableBorder.Rounded).AddColumn("rank").AddColumn("item").AddColumn("caption").AddColumn("weight");
+        var runners = new Table().Border(TableBorder.Rounded).Title("most similar to the cue").AddColumn("rank").AddColumn("item").AddColumn("caption").AddColumn("similarity").AddColumn("weight");
         int rank = 1;
         foreach (RunnerUp r in recall.RunnersUp)
         {
-            runners.AddRow((rank++).ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Id), Markup.Escape(r.Caption ?? "—"), r.Weight.ToString("G4", CultureInfo.InvariantCulture));
+            runners.AddRow((rank++).ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Id), Markup.Escape(r.Caption ?? "—"), r.Similarity is { } similar ? F(similar) : "—",
+                r.Weight.ToString("G4", CultureInfo.InvariantCulture));
         }
 
         context.Console.Write(runners);
@@ -197,7 +209,21 @@ internal static class MemoryRecallCommand
                 top_weight = recall.TopWeight,
                 steps = recall.Steps,
                 metastable = recall.Metastable,
-                runners_up = recall.RunnersUp.Select(r => new { item_id = r.Id, item_index = r.Index, caption = r.Caption, weight = r.Weight }),
+                runners_up = recall.RunnersUp.Select(r => new { item_id = r.Id, item_index = r.Index, caption = r.Caption, similarity = r.Similarity, weight = r.Weight }),
+                confidence = new
+                {
+                    verdict = confidence.IsMatch ? "match" : "no-match",
+                    reason = confidence.Reason,
+                    similarity = confidence.Similarity,
+                    margin = confidence.Margin,
+                    best_item_id = memory.Items[confidence.BestIndex].Id,
+                    best_similarity = confidence.BestSimilarity,
+                    slots = confidence.Slots.Select(c => new
+                    {
+                        slot = c.Slot, similarity = c.Similarity, nearest_similarity = c.Nearest, nearest_item_id = memory.Items[c.NearestIndex].Id,
+                        threshold = c.Threshold, novel = c.Novel, observed_components = c.Observed,
+                    }),
+                },
                 energies = recall.Energies,
                 engine = memory.Engine.Name,
                 clamped,
@@ -215,6 +241,8 @@ internal static class MemoryRecallCommand
 
         return 0;
     }
+
+    private static string F(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
 
     private static int Find(MultimodalMemory memory, string item)
     {

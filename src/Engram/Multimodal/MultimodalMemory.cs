@@ -70,8 +70,8 @@ public sealed record MemoryCue(float[]? Image = null, float[]? PixelMask = null,
             .Where(p => p.Given).Select(p => p.Modality);
 }
 
-/// <summary>An item and its softmax weight at the final state.</summary>
-public sealed record RunnerUp(int Index, string Id, string? Caption, double Weight);
+/// <summary>An item, its softmax weight at the final state and, among a recall's runners-up, its similarity to the cue (<see cref="RankedItem.Similarity"/>).</summary>
+public sealed record RunnerUp(int Index, string Id, string? Caption, double Weight, double? Similarity = null);
 
 /// <summary>One step of a traced recall: the energy, the heaviest memories and the decoded image of the state.</summary>
 public sealed record RecallStep(int Step, double Energy, IReadOnlyList<RunnerUp> Top, float[]? Image);
@@ -97,8 +97,14 @@ public sealed record MemoryRecall
     /// <summary>Whether the deciding completion's read-out is a mixture rather than a stored item.</summary>
     public bool Metastable => Recollection.Decider.Attractor.Metastable;
 
-    /// <summary>The heaviest items of the deciding completion at the final state, heaviest first.</summary>
+    /// <summary>
+    /// The stored items most similar to the cue (<see cref="RecallConfidence.Ranked"/>), most similar first, each with its
+    /// association weight at the final state (the first is usually the recalled item).
+    /// </summary>
     public required IReadOnlyList<RunnerUp> RunnersUp { get; init; }
+
+    /// <summary>How sure the recall is: the cue's similarity to the recalled item in each cued slot, the margin to the next item, and whether anything stored is near the cue at all.</summary>
+    public required RecallConfidence Confidence { get; init; }
 
     /// <summary>The recalled image, decoded (null when the memory has no image slot).</summary>
     public float[]? Image { get; init; }
@@ -302,12 +308,14 @@ public sealed partial class MultimodalMemory
         CueBatch batch = Encode(cue);
         RecallSettings resolved = Engine.Resolve(settings);
         Recollection found = Settle(batch, resolved, cancellationToken);
+        RecallConfidence confidence = Assess(batch, found.Item, runnersUp);
         return new MemoryRecall
         {
             Index = found.Item,
             Id = Items[found.Item].Id,
             Caption = Items[found.Item].Caption,
-            RunnersUp = Top(found.Decider.Weights, runnersUp),
+            RunnersUp = RunnersUpBySimilarity(confidence, found.Decider.Weights),
+            Confidence = confidence,
             Image = DecodeImage(found, batch),
             Trace = trace ? Trace(batch, resolved, found.Steps, cancellationToken) : null,
             Completed = found.Completions
