@@ -308,7 +308,7 @@ public sealed partial class MultimodalMemory
         CueBatch batch = Encode(cue);
         RecallSettings resolved = Engine.Resolve(settings);
         Recollection found = Settle(batch, resolved, cancellationToken);
-        RecallConfidence confidence = Assess(batch, found.Item, runnersUp);
+        RecallConfidence confidence = Assess(batch, cue, found.Item, runnersUp);
         return new MemoryRecall
         {
             Index = found.Item,

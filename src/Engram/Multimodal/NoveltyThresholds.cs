@@ -65,10 +65,13 @@ public sealed class NoveltyThresholds
 
     /// <summary>
     /// Calibrates each slot of <paramref name="storedCodesBySlot"/> (codes [N, slot length], the same N in every slot)
-    /// on at most <paramref name="sample"/> evenly spaced stored items, at <paramref name="quantile"/> less <paramref name="margin"/>. Deterministic:
-    /// the same codes give the same thresholds. Costs one product of [sample, length] by [length, N] per slot.
+    /// on at most <paramref name="sample"/> evenly spaced stored items, at <paramref name="quantile"/> (or, for a slot named in
+    /// <paramref name="slotQuantiles"/>, its own) less <paramref name="margin"/>. Deterministic: the same codes give the same
+    /// thresholds. Costs one product of [sample, length] by [length, N] per slot.
     /// </summary>
-    public static NoveltyThresholds Calibrate(IReadOnlyDictionary<string, Tensor> storedCodesBySlot, int sample = DefaultSample, double quantile = DefaultQuantile, double margin = DefaultMargin)
+    public static NoveltyThresholds Calibrate(
+        IReadOnlyDictionary<string, Tensor> storedCodesBySlot, int sample = DefaultSample, double quantile = DefaultQuantile, double margin = DefaultMargin,
+        IReadOnlyDictionary<string, double>? slotQuantiles = null)
     {
         ArgumentNullException.ThrowIfNull(storedCodesBySlot);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sample);
@@ -95,7 +98,13 @@ public sealed class NoveltyThresholds
                 throw new ArgumentException($"The {slot} slot's stored codes are {codes}; expected [N ≥ 1, slot length].", nameof(storedCodesBySlot));
             }
 
-            slots[slot] = CalibrateSlot(slot, codes, sample, quantile, margin);
+            double q = slotQuantiles?.GetValueOrDefault(slot, quantile) ?? quantile;
+            if (!(q is >= 0 and <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(slotQuantiles), q, $"The {slot} slot's quantile must be from 0 to 1.");
+            }
+
+            slots[slot] = CalibrateSlot(slot, codes, sample, q, margin);
         }
 
         return new NoveltyThresholds(slots);

@@ -154,7 +154,7 @@ public sealed record RecallConfidence
             $"{s.Slot} {s.Nearest:F3} ≥ threshold {s.Threshold:F3}")));
 
     private static string NoMatchReason(CuedSlotSimilarity s) => string.Create(CultureInfo.InvariantCulture,
-        $"the cue's {s.Slot} is far from every stored item: the most similar is {s.Nearest:F3}, below the {s.Slot} slot's threshold {s.Threshold:F3}");
+        $"the cue's {s.Slot} is far from every stored item: the most similar is {s.Nearest:F3}, below the {s.Slot} threshold {s.Threshold:F3}");
 
     // cos(c, ξₙ) over the observed components: Σ m c ξ / √(Σ m c² · Σ m ξ²), the mask m weighting each component.
     private static double[] Cosines(ReadOnlySpan<float> cue, ReadOnlySpan<float> mask, Tensor stored)

@@ -45,7 +45,7 @@ public sealed record NgramTextConfig
 /// learned projection (<see cref="ProjectImages"/>), so captions land near their images' codes
 /// and other wordings of a caption land near the same place.
 /// </summary>
-public sealed class NgramTextEncoder : Module, ITextEncoder
+public sealed class NgramTextEncoder : Module, ISpelledTextEncoder
 {
     /// <summary>The safetensors metadata key under which these weights record their configuration (it also tells what a file is).</summary>
     public const string ConfigKey = "engram.text_encoder";
@@ -98,6 +98,13 @@ public sealed class NgramTextEncoder : Module, ITextEncoder
         }
 
         return builder.ToString();
+    }
+
+    /// <inheritdoc />
+    public Tensor Spelling(IReadOnlyList<string> captions)
+    {
+        NdArray<float> features = Features(captions);
+        return Tensor.FromArray(features.Data, captions.Count, Config.Buckets);
     }
 
     /// <summary>The hashed, L2-normalised feature vectors [N, Buckets] of <paramref name="captions"/>.</summary>

@@ -274,8 +274,7 @@ public static class ConfidenceExperiment
     // The memory's thresholds under every variant rule, calibrated once from its stored codes.
     private static Rules VariantRules(MultimodalMemory memory)
     {
-        var codes = memory.Network.Layout.Slots.ToDictionary(s => s.Name, s => memory.StoredCodes(s.Name), StringComparer.Ordinal);
-        return new Rules(Variants.Select(v => (Invariant($"q {v.Quantile} − {v.Margin}"), NoveltyThresholds.Calibrate(codes, quantile: v.Quantile, margin: v.Margin))).ToArray());
+        return new Rules(Variants.Select(v => (Invariant($"q {v.Quantile} − {v.Margin}"), memory.CalibrateNovelty(v.Quantile, v.Margin))).ToArray());
     }
 
     // Recalls every cue as a user would, counting verdicts; the nearest cosines also give the verdicts under the other rules.
