@@ -62,6 +62,23 @@ public sealed class ApiTests(ExplorerServer server)
     }
 
     [Fact]
+    public async Task A_recall_says_how_sure_it_is_and_calls_a_nonsense_caption_no_match()
+    {
+        // When a stored caption and a caption of made-up words are the cues
+        var (status, stored) = await server.RecallAsync(new { text = server.Emoji[3].Caption });
+        var (nonsenseStatus, nonsense) = await server.RecallAsync(new { text = "qwertyuiop zzz" });
+
+        // Then both answer with some item, but only the stored caption is a match, at similarity 1 to its item
+        Assert.Equal((200, 200), (status, nonsenseStatus));
+        JsonElement sure = stored.GetProperty("confidence"), unsure = nonsense.GetProperty("confidence");
+        Assert.Equal("match", sure.GetProperty("verdict").GetString());
+        Assert.Equal(1.0, sure.GetProperty("similarity").GetDouble(), 4);
+        Assert.Equal(1.0, stored.GetProperty("runners_up")[0].GetProperty("similarity").GetDouble(), 4);
+        Assert.Equal("no-match", unsure.GetProperty("verdict").GetString());
+        Assert.Contains("spelling", unsure.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stored_image_is_served_as_a_png_of_the_memorys_image_size()
     {
         using HttpResponseMessage response = await Client.GetAsync(new Uri("/api/items/3/image.png", UriKind.Relative));
