@@ -256,6 +256,27 @@ public sealed partial class MultimodalMemory
             throw new ArgumentException($"The items cannot be stored: {problem} Give every item an id of its own.");
         }
 
+        IReadOnlyList<SlotCodes> slots = EncodeSlots(items, encoders, images, audio, progress);
+        IEngineKind kind = EngineCatalog.Choose(engine, encoders.Harmonic);
+        return FromCodes(items, encoders, slots, options ?? kind.DefaultOptions, kind, progress);
+    }
+
+    /// <summary>
+    /// A memory of <paramref name="items"/> from their codes, already made by <paramref name="encoders"/> (each slot's
+    /// codes [N, length], unscaled): what <see cref="Build"/> does after encoding, and what a store does when it opens.
+    /// </summary>
+    internal static MultimodalMemory FromCodes(
+        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, IReadOnlyList<SlotCodes> slots, RecallOptions options, IEngineKind kind, IProgress<string>? progress = null)
+    {
+        progress?.Report($"storing {items.Count:N0} items and checking that their cues are unique");
+        var network = HopfieldEncodingNetwork.Store(slots, options, items.Select(i => i.Id).ToArray());
+        return new MultimodalMemory(network, encoders, items, options, kind);
+    }
+
+    /// <summary>The codes of every slot of <paramref name="encoders"/> for <paramref name="items"/>, checked as <see cref="Build"/> describes.</summary>
+    internal static IReadOnlyList<SlotCodes> EncodeSlots(
+        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, Tensor? images, IReadOnlyList<AudioClip>? audio, IProgress<string>? progress)
+    {
         var slots = new List<SlotCodes>();
         if (encoders.Image is { } codec)
         {
@@ -291,11 +312,7 @@ public sealed partial class MultimodalMemory
             slots.Add(new SlotCodes(Modality.Audio.Name, speech.Encode(audio)));
         }
 
-        IEngineKind kind = EngineCatalog.Choose(engine, encoders.Harmonic);
-        RecallOptions chosen = options ?? kind.DefaultOptions;
-        progress?.Report($"storing {items.Count:N0} items and checking that their cues are unique");
-        var network = HopfieldEncodingNetwork.Store(slots, chosen, items.Select(i => i.Id).ToArray());
-        return new MultimodalMemory(network, encoders, items, chosen, kind);
+        return slots;
     }
 
     /// <summary>
@@ -724,7 +741,7 @@ public sealed partial class MultimodalMemory
     }
 
     // What is wrong with an item table, or null: every item needs an id of its own, since recall answers with it.
-    private static string? ItemTableProblem(IReadOnlyList<MemoryItem?> items)
+    internal static string? ItemTableProblem(IReadOnlyList<MemoryItem?> items)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < items.Count; i++)

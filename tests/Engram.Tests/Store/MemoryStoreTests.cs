@@ -1,0 +1,221 @@
+using Engram.Data;
+using Engram.Data.Datasets;
+using Engram.Multimodal;
+using Engram.Store;
+
+namespace Engram.Tests.Store;
+
+public sealed class MemoryStoreTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-store-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static string Model(string name) => Path.Combine(ShippedData.Find("models")!, name);
+
+    private static IDataset Emoji(int count) => EmojiDataset.LoadFrom(ShippedData.Find("emoji")!, "shipped", count);
+
+    private static MemoryEncoders ImageAndText(bool harmonic) =>
+        MemoryEncoders.Open(Model("emoji-autoencoder.safetensors"), Model("emoji-text.safetensors"), null, harmonic: harmonic ? Model("emoji-harmonic.safetensors") : null);
+
+    private static MemoryItem Item(DatasetItem e) => new(e.Id, e.Caption);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_store_built_in_ten_batches_with_some_forgotten_recalls_what_one_built_at_once_recalls(bool harmonic)
+    {
+        // Given 60 emoji added to a store in 10 batches, with 3 of them (5 %) forgotten along the way
+        IDataset emoji = Emoji(60);
+        Tensor images = DatasetImages.Load(emoji, 32, grey: false);
+        MemoryEncoders encoders = ImageAndText(harmonic);
+        string path = Path.Combine(_folder, "emoji.store");
+        var forgotten = new HashSet<string>(StringComparer.Ordinal);
+        using (MemoryStore store = MemoryStore.Create(path, encoders))
+        {
+            for (int batch = 0; batch < 10; batch++)
+            {
+                int start = batch * 6;
+                store.Add(Enumerable.Range(start, 6).Select(i => Item(emoji[i])).ToArray(), images.Rows(start, 6));
+                if (batch is 2 or 5 or 8)
+                {
+                    string id = emoji[start - 4].Id;
+                    store.Forget(id);
+                    forgotten.Add(id);
+                }
+            }
+        }
+
+        // When it is opened again, and the survivors are also built into a memory at once
+        using MemoryStore reopened = MemoryStore.Open(path);
+        MultimodalMemory incremental = reopened.Snapshot();
+        int[] survivors = Enumerable.Range(0, emoji.Count).Where(i => !forgotten.Contains(emoji[i].Id)).ToArray();
+        MultimodalMemory batchBuilt = MultimodalMemory.Build(
+            survivors.Select(i => Item(emoji[i])).ToArray(), ImageAndText(harmonic), Tensor.FromArray(survivors.SelectMany(i => images.Row(i).ToArray()).ToArray(), survivors.Length, images.RowLength));
+
+        // Then both hold the same items and stored patterns, and every caption recalls the same item with the same weights
+        Assert.Equal(57, reopened.Count);
+        Assert.Equal(batchBuilt.Items, incremental.Items);
+        Assert.Equal(batchBuilt.Engine.Name, incremental.Engine.Name);
+        Assert.Equal(batchBuilt.Network.Memory.Bank.Patterns.Span.ToArray(), incremental.Network.Memory.Bank.Patterns.Span.ToArray());
+        foreach (int i in survivors)
+        {
+            MemoryRecall a = incremental.Recall(new MemoryCue(Text: emoji[i].Caption)), b = batchBuilt.Recall(new MemoryCue(Text: emoji[i].Caption));
+            Assert.Equal(b.Index, a.Index);
+            Assert.Equal(b.TopWeight, a.TopWeight, 5);
+            Assert.Equal(b.RunnersUp.Select(r => r.Index), a.RunnersUp.Select(r => r.Index));
+            Assert.All(b.RunnersUp.Zip(a.RunnersUp), p => Assert.Equal(p.First.Weight, p.Second.Weight, 5));
+        }
+    }
+
+    [Fact]
+    public void Original_media_are_kept_and_forgotten_with_their_item()
+    {
+        IDataset emoji = Emoji(4);
+        string path = Path.Combine(_folder, "media.store");
+        using MemoryStore store = MemoryStore.Create(path, MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null));
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 1, 2, 3];
+        store.Add([Item(emoji[0]), Item(emoji[1])], media: [[new StoredMedia("image", png)], [new StoredMedia("image", null, "/photos/b.png")]]);
+
+        Assert.Equal(png, store.Media(emoji[0].Id, "image")!.Bytes);
+        Assert.Equal("/photos/b.png", store.Media(emoji[1].Id, "image")!.Reference);
+        store.Forget(emoji[0].Id);
+        Assert.Null(store.Media(emoji[0].Id, "image"));
+        Assert.Equal([emoji[1].Id], store.List().Select(i => i.Id));
+        Assert.Equal("ok", store.IntegrityCheck());
+    }
+
+    [Fact]
+    public void Bad_requests_and_bad_files_are_refused_naming_the_store_and_the_item_and_leave_the_store_unchanged()
+    {
+        IDataset emoji = Emoji(5);
+        string path = Path.Combine(_folder, "bad.store");
+        using (MemoryStore store = MemoryStore.Create(path, MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null)))
+        {
+            store.Add(emoji.Take(3).Select(Item).ToArray());
+
+            // A duplicate id (one already stored, among new ones) stores nothing
+            string duplicate = Assert.Throws<ArgumentException>(() => store.Add([Item(emoji[3]), Item(emoji[1])])).Message;
+            Assert.Contains($"already holds an item '{emoji[1].Id}'", duplicate, StringComparison.Ordinal);
+            Assert.Contains(path, duplicate, StringComparison.Ordinal);
+            Assert.Equal(3, store.Count);
+
+            // An id given twice in one add, an item that is not there
+            Assert.Contains("the same id", Assert.Throws<ArgumentException>(() => store.Add([Item(emoji[4]), Item(emoji[4])])).Message, StringComparison.Ordinal);
+            string missing = Assert.Throws<KeyNotFoundException>(() => store.Forget("no-such-item")).Message;
+            Assert.Contains("holds no item 'no-such-item'", missing, StringComparison.Ordinal);
+            Assert.Equal(3, store.Count);
+
+            // A cue for a slot the store lacks
+            Assert.Contains("no image slot", Assert.Throws<ArgumentException>(() => store.Snapshot().Recall(new MemoryCue(Image: new float[3 * 32 * 32]))).Message, StringComparison.Ordinal);
+        }
+
+        // A second store over the first is refused
+        Assert.Contains("already exists", Assert.Throws<IOException>(() => MemoryStore.Create(path, MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null))).Message, StringComparison.Ordinal);
+
+        // A store of a newer version
+        string newer = Path.Combine(_folder, "newer.store");
+        File.Copy(path, newer);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={newer};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE meta SET value = '2' WHERE key = 'format_version'";
+            command.ExecuteNonQuery();
+        }
+
+        Assert.Contains("is a version 2 store; this build of Engram reads version 1", Assert.Throws<InvalidDataException>(() => MemoryStore.Open(newer)).Message, StringComparison.Ordinal);
+
+        // A file that is not a database at all, and a database cut short
+        string garbage = Path.Combine(_folder, "garbage.store");
+        File.WriteAllBytes(garbage, Enumerable.Range(0, 8192).Select(i => (byte)(i * 37)).ToArray());
+        Assert.Contains(garbage, Assert.Throws<InvalidDataException>(() => MemoryStore.Open(garbage)).Message, StringComparison.Ordinal);
+        string cut = Path.Combine(_folder, "cut.store");
+        byte[] whole = File.ReadAllBytes(path);
+        File.WriteAllBytes(cut, whole[..(whole.Length / 3)]);
+        Exception truncated = Record.Exception(() =>
+        {
+            using MemoryStore opened = MemoryStore.Open(cut);
+            opened.Snapshot();
+        })!;
+        Assert.IsType<InvalidDataException>(truncated);
+        Assert.Contains(cut, truncated.Message, StringComparison.Ordinal);
+
+        // And the original still opens with its three items
+        using MemoryStore again = MemoryStore.Open(path);
+        Assert.Equal(3, again.Count);
+        Assert.Equal("ok", again.IntegrityCheck());
+    }
+
+    [Fact]
+    public void Recalls_on_several_threads_see_whole_snapshots_while_another_thread_adds_and_forgets_a_thousand_items()
+    {
+        // Given a store of 20 captions
+        IDataset emoji = Emoji(60);
+        string path = Path.Combine(_folder, "busy.store");
+        using MemoryStore store = MemoryStore.Create(path, MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null));
+        store.Add(emoji.Take(20).Select(Item).ToArray());
+        var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        foreach (DatasetItem e in emoji.Take(20))
+        {
+            committed[e.Id] = true;
+        }
+
+        // When one thread adds and forgets 1,000 items while three recall from snapshots
+        using var done = new CancellationTokenSource();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        int recalls = 0;
+        Thread[] readers = Enumerable.Range(0, 3).Select(r => new Thread(() =>
+        {
+            try
+            {
+                while (!done.IsCancellationRequested)
+                {
+                    MultimodalMemory snapshot = store.Snapshot();
+                    MemoryItem probe = snapshot.Items[recalls % snapshot.Count];
+                    MemoryRecall recall = snapshot.Recall(new MemoryCue(Text: probe.Caption));
+                    Assert.True(committed.ContainsKey(recall.Id), $"recalled {recall.Id}, which no committed write added");
+                    Assert.All(snapshot.Items, i => Assert.True(committed.ContainsKey(i.Id), $"the snapshot holds {i.Id}, which no committed write added"));
+                    Interlocked.Increment(ref recalls);
+                }
+            }
+            catch (Exception e)
+            {
+                errors.Enqueue(e);
+            }
+        })).ToArray();
+        foreach (Thread t in readers)
+        {
+            t.Start();
+        }
+
+        for (int k = 0; k < 1000; k++)
+        {
+            DatasetItem source = emoji[20 + (k % 40)];
+            var item = new MemoryItem($"x{k}", source.Caption);
+            committed[item.Id] = true; // marked before the commit: a reader may see it only once it is committed, never half of it
+            store.Add([item]);
+            if (k % 2 == 1)
+            {
+                store.Forget($"x{k - 1}");
+                store.Forget(item.Id);
+            }
+        }
+
+        done.Cancel();
+        foreach (Thread t in readers)
+        {
+            t.Join();
+        }
+
+        // Then no reader failed or saw a torn item, and the store is sound
+        Assert.Empty(errors);
+        Assert.True(recalls > 0);
+        Assert.Equal(20, store.Count);
+        Assert.Equal("ok", store.IntegrityCheck());
+    }
+}
