@@ -90,6 +90,10 @@ public static class EngramApp
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
+        foreach (Command command in StoreCommands.Create(context))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Engram.Hen;
 using Engram.Multimodal;
+using Engram.Store;
 
 namespace Engram.Cli.Commands;
 
@@ -48,7 +49,19 @@ internal static class MemoryFileOptions
     /// </summary>
     public static MultimodalMemory Load(CliContext context, string path, bool noVerify, IReadOnlyList<string>? models = null)
     {
-        MultimodalMemory memory = MultimodalMemory.Load(path, new MemoryLoadOptions { VerifyChecksum = !noVerify, ModelFolders = models ?? [] });
+        var options = new MemoryLoadOptions { VerifyChecksum = !noVerify, ModelFolders = models ?? [] };
+        MultimodalMemory memory;
+        if (MemoryStore.IsStore(path))
+        {
+            // A living store: the memory as it is now, from one committed state of it.
+            using MemoryStore store = MemoryStore.Open(path, options);
+            memory = store.Snapshot();
+        }
+        else
+        {
+            memory = MultimodalMemory.Load(path, options);
+        }
+
         if (memory.ChecksumNote is { } note)
         {
             context.Error.WriteLine(note);

@@ -205,7 +205,41 @@ public sealed class MemoryStore : IDisposable
             throw new ArgumentException($"{media.Count} media lists for {items.Count} items; give one per item.", nameof(media));
         }
 
-        IReadOnlyList<SlotCodes> slots = MultimodalMemory.EncodeSlots(items, Encoders, images, audio, progress);
+        AddCodes(items, MultimodalMemory.EncodeSlots(items, Encoders, images, audio, progress), media);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a SQLite database (by its first 16 bytes), as a store is.</summary>
+    public static bool IsStore(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        Span<byte> header = stackalloc byte[16];
+        using FileStream file = File.OpenRead(path);
+        return file.ReadAtLeast(header, 16, throwOnEndOfStream: false) == 16 && header.SequenceEqual("SQLite format 3\0"u8);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="items"/> with codes already made by the store's encoders (one [N, length] per slot,
+    /// unscaled), in one transaction: how a memory file is imported. Refused, storing nothing, when an id is already stored.
+    /// </summary>
+    public void AddCodes(IReadOnlyList<MemoryItem> items, IReadOnlyList<SlotCodes> slots, IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(slots);
+        if (MultimodalMemory.ItemTableProblem(items) is { } problem)
+        {
+            throw new ArgumentException($"The items cannot be added to {Path}: {problem}");
+        }
+
+        string[] expected = Encoders.Described.Where(e => e.Slot != MemoryEncoders.HarmonicEntry).Select(e => e.Slot).Order(StringComparer.Ordinal).ToArray();
+        if (!slots.Select(s => s.Name).Order(StringComparer.Ordinal).SequenceEqual(expected) || slots.Any(s => s.Codes.RowCount != items.Count || s.Codes.RowLength != CodeLength(s.Name)))
+        {
+            throw new ArgumentException($"The codes must give every slot of {Path} ({string.Join(", ", expected)}) for each of the {items.Count} items, at its encoder's length.", nameof(slots));
+        }
+
         lock (_write)
         {
             using SqliteTransaction transaction = _connection.BeginTransaction();
@@ -255,7 +289,7 @@ public sealed class MemoryStore : IDisposable
         }
     }
 
-    /// <summary>Forgets item <paramref name="id"/> (its codes and media with it); refused, naming the store, when it holds no such item.</summary>
+    /// <summary>Forgets item <paramref name="id"/> (its codes and media with it); refused (<see cref="ArgumentException"/>), naming the store, when it holds no such item.</summary>
     public void Forget(string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
@@ -266,7 +300,7 @@ public sealed class MemoryStore : IDisposable
             delete.Parameters.AddWithValue("$id", id);
             if (delete.ExecuteNonQuery() == 0)
             {
-                throw new KeyNotFoundException($"The store {Path} holds no item '{id}' (`engram list` shows the ids).");
+                throw new ArgumentException($"The store {Path} holds no item '{id}' (`engram list` shows the ids).", nameof(id));
             }
 
             transaction.Commit();

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Engram.Data;
+using Engram.Multimodal;
+using Engram.Store;
+
+namespace Engram.Cli.Tests;
+
+/// <summary>The store's commands as a person runs them, and what survives a killed <c>engram add</c>.</summary>
+public sealed class StoreCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-store-cli-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public void Should_import_add_forget_list_recall_and_export_a_store()
+    {
+        // Given a memory file of 30 emoji, imported into a store
+        string memory = Path.Combine(_folder, "emoji.engram"), store = Path.Combine(_folder, "emoji.store"), back = Path.Combine(_folder, "back.engram");
+        var (code, _, error) = CliRunner.Run("build", "--dataset", "emoji", "--n", "30", "--out", memory);
+        Assert.True(code == 0, error);
+        (code, string imported, error) = CliRunner.Run("import", "--memory", memory, "--out", store);
+        Assert.True(code == 0, error);
+        Assert.Contains("Imported 30 items", imported, StringComparison.Ordinal);
+
+        // When an item with the user's own PNG is added and another forgotten
+        string png = Directory.EnumerateFiles(Path.Combine(ShippedData.Find("emoji")!, "images"), "*.png").Order(StringComparer.Ordinal).ElementAt(100);
+        (code, string added, error) = CliRunner.Run("add", "--memory", store, "--image", png, "--caption", "my own picture of a thing", "--id", "mine");
+        Assert.True(code == 0, error);
+        Assert.Contains("it holds 31", added, StringComparison.Ordinal);
+        string first = MultimodalMemory.Load(memory).Items[0].Id;
+        (code, _, error) = CliRunner.Run("forget", "--memory", store, "--item", first);
+        Assert.True(code == 0, error);
+
+        // Then the list, a recall and the export all see the store as it is now, and the PNG is kept as given
+        (code, string listed, error) = CliRunner.Run("list", "--memory", store, "--json", "-");
+        Assert.True(code == 0, error);
+        JsonElement list = JsonDocument.Parse(listed).RootElement;
+        Assert.Equal(30, list.GetProperty("count").GetInt32());
+        Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == first);
+        (code, string recalled, error) = CliRunner.Run("recall", "--memory", store, "--text", "my own picture of a thing", "--json", "-");
+        Assert.True(code == 0, error);
+        Assert.Equal("mine", JsonDocument.Parse(recalled).RootElement.GetProperty("item_id").GetString());
+        using (MemoryStore opened = MemoryStore.Open(store))
+        {
+            Assert.Equal(File.ReadAllBytes(png), opened.Media("mine", "image")!.Bytes);
+        }
+
+        (code, _, error) = CliRunner.Run("export", "--memory", store, "--out", back);
+        Assert.True(code == 0, error);
+        Assert.Equal(30, MultimodalMemory.Load(back).Count);
+
+        // And mistakes are refused naming the item or the store, leaving it as it was
+        (code, _, error) = CliRunner.Run("forget", "--memory", store, "--item", "no-such-item");
+        Assert.Equal((1, true), (code, error.Contains("holds no item 'no-such-item'", StringComparison.Ordinal)));
+        (code, _, error) = CliRunner.Run("add", "--memory", store, "--caption", "no picture", "--id", "bare");
+        Assert.Equal((1, true), (code, error.Contains("stores an image for every item: give the new item's --image too", StringComparison.Ordinal)));
+        (code, _, error) = CliRunner.Run("add", "--memory", store, "--image", png, "--caption", "again", "--id", "mine");
+        Assert.Equal((1, true), (code, error.Contains("already holds an item 'mine'", StringComparison.Ordinal)));
+        using MemoryStore after = MemoryStore.Open(store);
+        Assert.Equal(30, after.Count);
+    }
+
+    [Fact]
+    public void Should_keep_every_acknowledged_item_and_no_partial_one_when_engram_add_is_killed_fifty_times()
+    {
+        // Given the engram command as a separate process, and a caption-only store per trial
+        string cli = typeof(EngramApp).Assembly.Location;
+        string models = ShippedData.Find("models")!;
+        var random = new Random(20261202);
+        int killedWhileAdding = 0, acknowledgedTotal = 0;
+        for (int trial = 0; trial < 50; trial++)
+        {
+            string store = Path.Combine(_folder, $"crash-{trial}.store");
+            MemoryStore.Create(store, MemoryEncoders.Open(null, Path.Combine(models, "emoji-text.safetensors"), null)).Dispose();
+
+            // When `engram add --one-by-one` is killed with SIGKILL at a random moment
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string arg in new[] { cli, "add", "--memory", store, "--dataset", "emoji", "--n", "200", "--one-by-one" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using Process child = Process.Start(start)!;
+            var acknowledged = new List<string>();
+            child.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line && line.StartsWith("stored ", StringComparison.Ordinal))
+                {
+                    lock (acknowledged)
+                    {
+                        acknowledged.Add(line["stored ".Length..]);
+                    }
+                }
+            };
+            child.BeginOutputReadLine();
+
+            // Forty kills land at a random point of the adding (after a random number of acknowledged items, plus up to
+            // 20 ms: inside a transaction as often as between two); ten at a random time from the start (start-up included).
+            if (trial < 40)
+            {
+                int after = random.Next(1, 150);
+                var waited = Stopwatch.StartNew();
+                while (Count(acknowledged) < after && !child.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    Thread.Sleep(1);
+                }
+
+                Thread.Sleep(random.Next(0, 21));
+            }
+            else
+            {
+                Thread.Sleep(random.Next(50, 1500));
+            }
+
+            child.Kill(entireProcessTree: true);
+            child.WaitForExit();
+            string[] acked;
+            lock (acknowledged)
+            {
+                acked = [.. acknowledged];
+            }
+
+            // Then the store opens, is sound, holds every item whose add was acknowledged and only whole items, in order
+            using MemoryStore opened = MemoryStore.Open(store);
+            Assert.Equal("ok", opened.IntegrityCheck());
+            string[] held = [.. opened.List().Select(i => i.Id)];
+            Assert.True(held.Length >= acked.Length, $"trial {trial}: {acked.Length} acknowledged, {held.Length} held");
+            Assert.Equal(acked, held[..acked.Length]);
+            if (held.Length > 0)
+            {
+                Assert.Equal(held, opened.Snapshot().Items.Select(i => i.Id));
+            }
+
+            killedWhileAdding += held.Length is > 0 and < 200 ? 1 : 0;
+            acknowledgedTotal += acked.Length;
+        }
+
+        // (Report: how many trials were killed in the middle of adding, not before the first or after the last item.)
+        Console.WriteLine($"store crash trials: 50, killed while adding: {killedWhileAdding}, items acknowledged: {acknowledgedTotal}");
+        Assert.True(killedWhileAdding >= 35, $"only {killedWhileAdding} of 50 kills landed while items were being added");
+    }
+
+    private static int Count(List<string> acknowledged)
+    {
+        lock (acknowledged)
+        {
+            return acknowledged.Count;
+        }
+    }
+}
