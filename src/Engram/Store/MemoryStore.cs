@@ -242,51 +242,69 @@ public sealed class MemoryStore : IDisposable
 
         lock (_write)
         {
-            using SqliteTransaction transaction = _connection.BeginTransaction();
-            using SqliteCommand exists = Command(_connection, "SELECT 1 FROM items WHERE id = $id", transaction);
-            SqliteParameter existsId = exists.Parameters.Add("$id", SqliteType.Text);
-            foreach (MemoryItem item in items)
-            {
-                existsId.Value = item.Id;
-                if (exists.ExecuteScalar() is not null)
-                {
-                    throw new ArgumentException($"The store {Path} already holds an item '{item.Id}': forget it first, or give the new one an id of its own.", nameof(items));
-                }
-            }
-
-            using SqliteCommand insertItem = Command(_connection, "INSERT INTO items (id, caption) VALUES ($id, $caption) RETURNING seq", transaction);
-            SqliteParameter id = insertItem.Parameters.Add("$id", SqliteType.Text), caption = insertItem.Parameters.Add("$caption", SqliteType.Text);
-            using SqliteCommand insertCode = Command(_connection, "INSERT INTO codes (seq, slot, code) VALUES ($seq, $slot, $code)", transaction);
-            SqliteParameter codeSeq = insertCode.Parameters.Add("$seq", SqliteType.Integer), slot = insertCode.Parameters.Add("$slot", SqliteType.Text),
-                code = insertCode.Parameters.Add("$code", SqliteType.Blob);
-            using SqliteCommand insertMedia = Command(_connection, "INSERT INTO media (seq, kind, bytes, reference) VALUES ($seq, $kind, $bytes, $reference)", transaction);
-            SqliteParameter mediaSeq = insertMedia.Parameters.Add("$seq", SqliteType.Integer), kind = insertMedia.Parameters.Add("$kind", SqliteType.Text),
-                bytes = insertMedia.Parameters.Add("$bytes", SqliteType.Blob), reference = insertMedia.Parameters.Add("$reference", SqliteType.Text);
-            for (int i = 0; i < items.Count; i++)
-            {
-                id.Value = items[i].Id;
-                caption.Value = (object?)items[i].Caption ?? DBNull.Value;
-                long seq = (long)insertItem.ExecuteScalar()!;
-                foreach (SlotCodes s in slots)
-                {
-                    codeSeq.Value = seq;
-                    slot.Value = s.Name;
-                    code.Value = MemoryMarshal.AsBytes(s.Codes.Row(i)).ToArray();
-                    insertCode.ExecuteNonQuery();
-                }
-
-                foreach (StoredMedia m in media?[i] ?? [])
-                {
-                    mediaSeq.Value = seq;
-                    kind.Value = m.Kind;
-                    bytes.Value = (object?)m.Bytes ?? DBNull.Value;
-                    reference.Value = (object?)m.Reference ?? DBNull.Value;
-                    insertMedia.ExecuteNonQuery();
-                }
-            }
-
-            transaction.Commit();
+            Write(() => AddRows(items, slots, media));
         }
+    }
+
+    // Runs one write; a store another process is writing to for longer than the busy timeout is reported as such.
+    private void Write(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6)
+        {
+            throw new IOException($"The store {Path} is being written by another process (one writer at a time): try again once it is done.", e);
+        }
+    }
+
+    private void AddRows(IReadOnlyList<MemoryItem> items, IReadOnlyList<SlotCodes> slots, IReadOnlyList<IReadOnlyList<StoredMedia>>? media)
+    {
+        using SqliteTransaction transaction = _connection.BeginTransaction();
+        using SqliteCommand exists = Command(_connection, "SELECT 1 FROM items WHERE id = $id", transaction);
+        SqliteParameter existsId = exists.Parameters.Add("$id", SqliteType.Text);
+        foreach (MemoryItem item in items)
+        {
+            existsId.Value = item.Id;
+            if (exists.ExecuteScalar() is not null)
+            {
+                throw new ArgumentException($"The store {Path} already holds an item '{item.Id}': forget it first, or give the new one an id of its own.", nameof(items));
+            }
+        }
+
+        using SqliteCommand insertItem = Command(_connection, "INSERT INTO items (id, caption) VALUES ($id, $caption) RETURNING seq", transaction);
+        SqliteParameter id = insertItem.Parameters.Add("$id", SqliteType.Text), caption = insertItem.Parameters.Add("$caption", SqliteType.Text);
+        using SqliteCommand insertCode = Command(_connection, "INSERT INTO codes (seq, slot, code) VALUES ($seq, $slot, $code)", transaction);
+        SqliteParameter codeSeq = insertCode.Parameters.Add("$seq", SqliteType.Integer), slot = insertCode.Parameters.Add("$slot", SqliteType.Text),
+            code = insertCode.Parameters.Add("$code", SqliteType.Blob);
+        using SqliteCommand insertMedia = Command(_connection, "INSERT INTO media (seq, kind, bytes, reference) VALUES ($seq, $kind, $bytes, $reference)", transaction);
+        SqliteParameter mediaSeq = insertMedia.Parameters.Add("$seq", SqliteType.Integer), kind = insertMedia.Parameters.Add("$kind", SqliteType.Text),
+            bytes = insertMedia.Parameters.Add("$bytes", SqliteType.Blob), reference = insertMedia.Parameters.Add("$reference", SqliteType.Text);
+        for (int i = 0; i < items.Count; i++)
+        {
+            id.Value = items[i].Id;
+            caption.Value = (object?)items[i].Caption ?? DBNull.Value;
+            long seq = (long)insertItem.ExecuteScalar()!;
+            foreach (SlotCodes s in slots)
+            {
+                codeSeq.Value = seq;
+                slot.Value = s.Name;
+                code.Value = MemoryMarshal.AsBytes(s.Codes.Row(i)).ToArray();
+                insertCode.ExecuteNonQuery();
+            }
+
+            foreach (StoredMedia m in media?[i] ?? [])
+            {
+                mediaSeq.Value = seq;
+                kind.Value = m.Kind;
+                bytes.Value = (object?)m.Bytes ?? DBNull.Value;
+                reference.Value = (object?)m.Reference ?? DBNull.Value;
+                insertMedia.ExecuteNonQuery();
+            }
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>Forgets item <paramref name="id"/> (its codes and media with it); refused (<see cref="ArgumentException"/>), naming the store, when it holds no such item.</summary>
@@ -295,16 +313,21 @@ public sealed class MemoryStore : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(id);
         lock (_write)
         {
-            using SqliteTransaction transaction = _connection.BeginTransaction();
-            using SqliteCommand delete = Command(_connection, "DELETE FROM items WHERE id = $id", transaction);
-            delete.Parameters.AddWithValue("$id", id);
-            if (delete.ExecuteNonQuery() == 0)
-            {
-                throw new ArgumentException($"The store {Path} holds no item '{id}' (`engram list` shows the ids).", nameof(id));
-            }
-
-            transaction.Commit();
+            Write(() => DeleteRow(id));
         }
+    }
+
+    private void DeleteRow(string id)
+    {
+        using SqliteTransaction transaction = _connection.BeginTransaction();
+        using SqliteCommand delete = Command(_connection, "DELETE FROM items WHERE id = $id", transaction);
+        delete.Parameters.AddWithValue("$id", id);
+        if (delete.ExecuteNonQuery() == 0)
+        {
+            throw new ArgumentException($"The store {Path} holds no item '{id}' (`engram list` shows the ids).", nameof(id));
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>The stored items, in the order they were added.</summary>

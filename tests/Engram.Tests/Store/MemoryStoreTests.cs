@@ -152,6 +152,38 @@ public sealed class MemoryStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_second_writer_waits_then_is_told_that_another_process_is_writing_and_the_store_is_unchanged()
+    {
+        // Given a store, and another connection (as another process would have) holding a write transaction open
+        IDataset emoji = Emoji(3);
+        string path = Path.Combine(_folder, "two-writers.store");
+        using MemoryStore store = MemoryStore.Create(path, MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null));
+        store.Add([Item(emoji[0])]);
+        using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        other.Open();
+        using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.ExecuteNonQuery();
+        }
+
+        // When this store adds an item, it waits out the busy timeout and is refused in words
+        string message = Assert.Throws<IOException>(() => store.Add([Item(emoji[1])])).Message;
+        Assert.Contains("is being written by another process", message, StringComparison.Ordinal);
+
+        // And once the other writer is done, the store holds what it held, and takes the item
+        using (var rollback = other.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        Assert.Equal(1, store.Count);
+        store.Add([Item(emoji[1])]);
+        Assert.Equal(2, store.Count);
+    }
+
+    [Fact]
     public void Recalls_on_several_threads_see_whole_snapshots_while_another_thread_adds_and_forgets_a_thousand_items()
     {
         // Given a store of 20 captions
