@@ -15,6 +15,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateRecall(context));
         bench.Subcommands.Add(CreatePng(context));
         bench.Subcommands.Add(CreateConv(context));
+        bench.Subcommands.Add(CreateStore(context));
         return bench;
     }
 
@@ -184,6 +185,58 @@ internal static class BenchCommand
                 }, context);
             }
 
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateStore(CliContext context)
+    {
+        var open = new Option<int>("--open-items") { Description = "Synthetic items in the store that is opened against the same memory as a file.", DefaultValueFactory = _ => 100_000 }.Between(1, 10_000_000);
+        var repeats = new Option<int>("--repeats") { Description = "Repeats of each timing; the median is reported.", DefaultValueFactory = _ => 5 }.Between(1, 1000);
+        Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
+        var command = new Command(
+            "store",
+            "The living store's costs, in one run: adding every emoji one by one (one transaction each) with the shipped encoders and " +
+            "without encoding; opening a store of --open-items items against the same memory as a memory file; one caption recall through " +
+            "the store's memory, the file's memory and the bare network. Works in a temporary folder, removed afterwards.\n\n" +
+            "Example:\n  engram bench store --json store.json")
+        {
+            open, repeats, json, force,
+        };
+        command.SetAction(parse =>
+        {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
+            string models = Engram.Data.ShippedData.Find("models") ?? throw new DirectoryNotFoundException("The shipped data/models folder was not found.");
+            var encoders = Multimodal.MemoryEncoders.Open(Path.Combine(models, "emoji-autoencoder.safetensors"), Path.Combine(models, "emoji-text.safetensors"), null);
+            Engram.Data.Datasets.IDataset emoji = Engram.Data.Datasets.EmojiDataset.Load(int.MaxValue);
+            string folder = Directory.CreateTempSubdirectory("engram-bench-store-").FullName;
+            StoreBenchmarkResult r;
+            try
+            {
+                r = StoreBenchmark.Run(emoji, encoders, folder, parse.GetValue(open), parse.GetValue(repeats), new Progress<string>(line => context.Output.WriteLine(line)));
+            }
+            finally
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                Directory.Delete(folder, recursive: true);
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn("store").AddColumn("reference").AddColumn("ratio");
+            table.AddRow($"add {r.Items:N0} emoji one by one (items/s)", F(r.AddWithEncoders, "F1"), $"{F(r.AddCodesOnly, "F1")} without encoding", F(r.AddWithEncoders / r.AddCodesOnly, "F2"));
+            table.AddRow($"open {r.OpenItems:N0} items (s)", F(r.OpenStoreSeconds, "F3"), $"{F(r.OpenFileSeconds, "F3")} memory file", F(r.OpenRatio, "F2"));
+            table.AddRow("one caption recall (ms)", F(r.RecallStoreSeconds * 1000, "F3"), $"{F(r.RecallFileSeconds * 1000, "F3")} memory file", F(r.RecallRatio, "F3"));
+            table.AddRow("one caption recall (ms)", F(r.RecallStoreSeconds * 1000, "F3"), $"{F(r.RecallEngineSeconds * 1000, "F3")} bare network", F(r.EngineRatio, "F3"));
+            context.Console.MarkupLine(Markup.Escape($"The living store against the memory file and the bare network (medians of {parse.GetValue(repeats)}; ratio = reference time / store time, or store rate / reference rate)"));
+            context.Console.Write(table);
+            jsonTarget?.Write(new
+            {
+                items = r.Items, add_items_per_second = r.AddWithEncoders, add_codes_items_per_second = r.AddCodesOnly,
+                open_items = r.OpenItems, open_store_seconds = r.OpenStoreSeconds, open_file_seconds = r.OpenFileSeconds, open_ratio = r.OpenRatio,
+                recall_store_seconds = r.RecallStoreSeconds, recall_file_seconds = r.RecallFileSeconds, recall_engine_seconds = r.RecallEngineSeconds,
+                recall_ratio = r.RecallRatio, engine_ratio = r.EngineRatio,
+            }, context);
             return 0;
         });
         return command;

@@ -59,7 +59,12 @@ public sealed class HopfieldEncodingNetwork
     /// <paramref name="uniquenessTolerance"/> (relative distance; 0 finds identical codes only).
     /// </summary>
     public static HopfieldEncodingNetwork Store(
-        IReadOnlyList<SlotCodes> slots, RecallOptions? options = null, IReadOnlyList<string>? itemIds = null, double uniquenessTolerance = 1e-3)
+        IReadOnlyList<SlotCodes> slots, RecallOptions? options = null, IReadOnlyList<string>? itemIds = null, double uniquenessTolerance = 1e-3) =>
+        Store(slots, options, itemIds, uniquenessTolerance, checkUniqueness: true);
+
+    // As the public Store; without the all-pairs uniqueness check (O(N²)) when a caller has its own (a store's snapshot).
+    internal static HopfieldEncodingNetwork Store(
+        IReadOnlyList<SlotCodes> slots, RecallOptions? options, IReadOnlyList<string>? itemIds, double uniquenessTolerance, bool checkUniqueness)
     {
         ArgumentNullException.ThrowIfNull(slots);
         if (slots.Count == 0)
@@ -111,7 +116,7 @@ public sealed class HopfieldEncodingNetwork
             }
         }
 
-        IReadOnlyList<Collision> collisions = slots.SelectMany(s => UniquenessCheck.Find(s.Name, s.Codes, uniquenessTolerance)).ToArray();
+        IReadOnlyList<Collision> collisions = checkUniqueness ? slots.SelectMany(s => UniquenessCheck.Find(s.Name, s.Codes, uniquenessTolerance)).ToArray() : [];
         var memory = new HopfieldMemory(MemoryBank.FromPatterns(patterns), options);
         IReadOnlyList<string> ids = itemIds ?? Enumerable.Range(0, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         return new HopfieldEncodingNetwork(layout, scales, memory, ids, collisions);

@@ -266,10 +266,11 @@ public sealed partial class MultimodalMemory
     /// codes [N, length], unscaled): what <see cref="Build"/> does after encoding, and what a store does when it opens.
     /// </summary>
     internal static MultimodalMemory FromCodes(
-        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, IReadOnlyList<SlotCodes> slots, RecallOptions options, IEngineKind kind, IProgress<string>? progress = null)
+        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, IReadOnlyList<SlotCodes> slots, RecallOptions options, IEngineKind kind,
+        IProgress<string>? progress = null, bool checkUniqueness = true)
     {
-        progress?.Report($"storing {items.Count:N0} items and checking that their cues are unique");
-        var network = HopfieldEncodingNetwork.Store(slots, options, items.Select(i => i.Id).ToArray());
+        progress?.Report(checkUniqueness ? $"storing {items.Count:N0} items and checking that their cues are unique" : $"storing {items.Count:N0} items");
+        var network = HopfieldEncodingNetwork.Store(slots, options, items.Select(i => i.Id).ToArray(), 1e-3, checkUniqueness);
         return new MultimodalMemory(network, encoders, items, options, kind);
     }
 

@@ -427,7 +427,8 @@ public sealed class MemoryStore : IDisposable
         }
 
         IEngineKind kind = EngineCatalog.Choose(EngineName, Encoders.Harmonic);
-        return MultimodalMemory.FromCodes(items, Encoders, slots.Select(s => new SlotCodes(s, codes[s])).ToArray(), Options, kind);
+        // The all-pairs uniqueness check (O(N²), 26 s at 100,000 items) is not run on every snapshot: a snapshot's warnings are empty.
+        return MultimodalMemory.FromCodes(items, Encoders, slots.Select(s => new SlotCodes(s, codes[s])).ToArray(), Options, kind, checkUniqueness: false);
     }
 
     /// <summary>SQLite's own check of the database ("ok" when it is sound).</summary>
