@@ -66,6 +66,33 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Equal(30, after.Count);
     }
 
+    [EspeakFact]
+    public void Should_add_an_item_with_its_sound_to_a_store_that_stores_sounds_and_keep_the_wav_as_given()
+    {
+        // Given a caption-and-sound store, imported from a memory of 10 spoken emoji names
+        string models = ShippedData.Find("models")!;
+        string memory = Path.Combine(_folder, "spoken.engram"), store = Path.Combine(_folder, "spoken.store"), wav = Path.Combine(_folder, "mine.wav");
+        var (code, _, error) = CliRunner.Run("build", "--dataset", "emoji", "--n", "10", "--image-codec", "none", "--audio-encoder", Path.Combine(models, "emoji-speech.safetensors"), "--out", memory);
+        Assert.True(code == 0, error);
+        (code, _, error) = CliRunner.Run("import", "--memory", memory, "--out", store);
+        Assert.True(code == 0, error);
+        Engram.Data.Audio.WavFile.Write(wav, Engram.Data.Speech.SpeechSynthesizer.TryCreate()!.Speak("a purple elephant", "en-us"));
+
+        // When an item with its own sound is added, and one without is tried
+        (code, string added, error) = CliRunner.Run("add", "--memory", store, "--caption", "a purple elephant", "--audio", wav, "--id", "elephant");
+        Assert.True(code == 0, error);
+        Assert.Contains("it holds 11", added, StringComparison.Ordinal);
+        (code, _, error) = CliRunner.Run("add", "--memory", store, "--caption", "silent", "--id", "silent");
+        Assert.Equal((1, true), (code, error.Contains("stores a sound for every item: give the new item's --audio too", StringComparison.Ordinal)));
+
+        // Then its sound recalls it, and the WAV is kept as given
+        (code, string recalled, error) = CliRunner.Run("recall", "--memory", store, "--audio", wav, "--json", "-");
+        Assert.True(code == 0, error);
+        Assert.Equal("elephant", JsonDocument.Parse(recalled).RootElement.GetProperty("item_id").GetString());
+        using MemoryStore opened = MemoryStore.Open(store);
+        Assert.Equal(File.ReadAllBytes(wav), opened.Media("elephant", "audio")!.Bytes);
+    }
+
     [Fact]
     public void Should_keep_every_acknowledged_item_and_no_partial_one_when_engram_add_is_killed_fifty_times()
     {

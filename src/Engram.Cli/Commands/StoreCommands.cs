@@ -57,11 +57,12 @@ internal static class StoreCommands
     private static Command Add(CliContext context)
     {
         Option<string> store = StorePath();
-        var dataset = new Option<string?>("--dataset") { Description = "Add every item of a dataset: emoji, fashion-mnist or a folder of PNGs (captions from captions.tsv or file names).", HelpName = "NAME|FOLDER" };
+        var dataset = new Option<string?>("--dataset") { Description = "Add every item of a dataset: emoji, fashion-mnist or a folder of PNGs (and WAVs beside them, for a store with sounds).", HelpName = "NAME|FOLDER" };
         var n = new Option<int>("--n") { Description = "With --dataset: at most this many items, in order (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
         var image = new Option<string?>("--image") { Description = "Add one item: its PNG (kept in the store as given).", HelpName = "PNG" };
         var caption = new Option<string?>("--caption") { Description = "Add one item: its caption.", HelpName = "TEXT" };
         var id = new Option<string?>("--id") { Description = "Add one item: its id (default: the PNG's file name without extension)." };
+        var audio = new Option<string?>("--audio") { Description = "Add one item: its sound, a WAV (kept in the store as given).", HelpName = "WAV" };
         var oneByOne = new Option<bool>("--one-by-one")
         {
             Description = "With --dataset: store each item in a transaction of its own and print its id once it is stored, so that what was " +
@@ -75,7 +76,7 @@ internal static class StoreCommands
             "  engram add --memory photos.store --image beach.png --caption \"dog running on the beach\"\n" +
             "  engram add --memory emoji.store --dataset ~/more-emoji")
         {
-            store, dataset, n, image, caption, id, oneByOne,
+            store, dataset, n, image, caption, id, audio, oneByOne,
         };
         command.SetAction(parse =>
         {
@@ -92,18 +93,27 @@ internal static class StoreCommands
                 IDataset items = MemorySource.Open(name, parse.GetValue(n) is > 0 and var max ? max : int.MaxValue);
                 Tensor? images = opened.Encoders.Image is { } codec ? DatasetImages.Load(items, codec.Shape.Width, codec.Shape.Channels == 1) : null;
                 MemoryItem[] adding = items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray();
+                Engram.Data.Audio.AudioClip[]? sounds = null;
+                if (opened.Encoders.Audio is not null)
+                {
+                    DatasetItem? silent = items.FirstOrDefault(i => !i.HasAudio);
+                    sounds = silent is null
+                        ? items.Select(i => i.Audio!).ToArray()
+                        : throw new ArgumentException($"{path} stores a sound for every item, and {silent.Id} has none (put {silent.Id}.wav beside its PNG).");
+                }
+
                 if (parse.GetValue(oneByOne))
                 {
                     for (int i = 0; i < adding.Length; i++)
                     {
-                        opened.Add([adding[i]], images?.Rows(i, 1));
+                        opened.Add([adding[i]], images?.Rows(i, 1), sounds is null ? null : [sounds[i]]);
                         context.Output.WriteLine($"stored {adding[i].Id}");
                         context.Output.Flush();
                     }
                 }
                 else
                 {
-                    opened.Add(adding, images, progress: new Progress<string>(line => context.Output.WriteLine(line)));
+                    opened.Add(adding, images, sounds, progress: new Progress<string>(line => context.Output.WriteLine(line)));
                 }
 
                 context.Output.WriteLine($"Added {items.Count:N0} items from {items.Source} to {path}; it holds {opened.Count:N0}.");
@@ -132,7 +142,23 @@ internal static class StoreCommands
                 media.Add(new StoredMedia(Engines.Modality.ImageName, bytes));
             }
 
-            opened.Add([new MemoryItem(itemId, parse.GetValue(caption))], pixels, media: [media]);
+            Engram.Data.Audio.AudioClip[]? sound = null;
+            if (parse.GetValue(audio) is { } wav)
+            {
+                if (opened.Encoders.Audio is null)
+                {
+                    throw new ArgumentException($"{path} has no audio slot: add the item without --audio.");
+                }
+
+                sound = [Engram.Data.Audio.WavFile.Read(wav)];
+                media.Add(new StoredMedia(Engines.Modality.AudioName, File.ReadAllBytes(wav)));
+            }
+            else if (opened.Encoders.Audio is not null)
+            {
+                throw new ArgumentException($"{path} stores a sound for every item: give the new item's --audio too.");
+            }
+
+            opened.Add([new MemoryItem(itemId, parse.GetValue(caption))], pixels, sound, media: [media]);
             context.Output.WriteLine($"Added {itemId} to {path}; it holds {opened.Count:N0}.");
             return 0;
         });
