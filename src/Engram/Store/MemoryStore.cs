@@ -142,7 +142,7 @@ public sealed class MemoryStore : IDisposable
             throw new FileNotFoundException($"The store {path} does not exist (make one with MemoryStore.Create).", path);
         }
 
-        SqliteConnection connection;
+        SqliteConnection? connection = null;
         StoreDescription description;
         try
         {
@@ -150,13 +150,11 @@ public sealed class MemoryStore : IDisposable
             string? version = GetMeta(connection, "format_version");
             if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < 1)
             {
-                connection.Dispose();
                 throw new InvalidDataException($"{path} is a SQLite database but not an Engram store (no format version).");
             }
 
             if (v > FormatVersion)
             {
-                connection.Dispose();
                 throw new InvalidDataException($"{path} is a version {v} store; this build of Engram reads version {FormatVersion}. Open it with a newer Engram.");
             }
 
@@ -165,18 +163,33 @@ public sealed class MemoryStore : IDisposable
         }
         catch (SqliteException e)
         {
+            connection?.Dispose();
             throw new InvalidDataException($"{path} is not a readable Engram store: {e.Message.TrimEnd('.')} (a corrupt or truncated database, or not a database at all).", e);
         }
         catch (JsonException e)
         {
+            connection?.Dispose();
             throw new InvalidDataException($"The store {path} is damaged: its description is not valid JSON ({e.Message}).", e);
         }
+        catch (InvalidDataException)
+        {
+            connection?.Dispose();
+            throw;
+        }
 
-        ImageShape? shape = description.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
-        MemoryEncoders encoders = MemoryEncoders.Reopen(description.Encoders ?? [], path, shape, _ => null, options.ModelFolders);
-        var recall = new RecallOptions { Similarity = description.Similarity, Beta = description.Beta, MaxSteps = description.Steps };
-        recall.Validate();
-        return new MemoryStore(path, connection, encoders, recall, description.Engine);
+        try
+        {
+            ImageShape? shape = description.ImageShape is [int c, int h, int w] ? new ImageShape(c, h, w) : null;
+            MemoryEncoders encoders = MemoryEncoders.Reopen(description.Encoders ?? [], path, shape, _ => null, options.ModelFolders);
+            var recall = new RecallOptions { Similarity = description.Similarity, Beta = description.Beta, MaxSteps = description.Steps };
+            recall.Validate();
+            return new MemoryStore(path, connection, encoders, recall, description.Engine);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
