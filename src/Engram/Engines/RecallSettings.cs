@@ -22,6 +22,24 @@ public sealed record RecallSettings
     /// <summary>The settings of the Cross-Modal Harmonic Network.</summary>
     public HarmonicRecallSettings? Harmonic { get; init; }
 
+    /// <summary>
+    /// The options of a network over one modern Hopfield energy: <paramref name="saved"/> (the memory's own) with what these
+    /// settings give in their place, and <paramref name="defaultCueMode"/> when they give no cue mode. Every engine over a
+    /// Hopfield energy maps its settings through this one method.
+    /// </summary>
+    public RecallOptions ApplyTo(RecallOptions saved, CueMode defaultCueMode)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        return saved with
+        {
+            Beta = Hopfield?.Beta ?? saved.Beta,
+            Similarity = Hopfield?.Similarity ?? saved.Similarity,
+            CueMode = Hopfield?.CueMode ?? defaultCueMode,
+            MaxSteps = Steps ?? saved.MaxSteps,
+            Tolerance = (float)(Tolerance ?? saved.Tolerance),
+        };
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {

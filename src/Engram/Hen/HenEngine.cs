@@ -155,15 +155,7 @@ public sealed class HenEngine : IMemoryEngine
     private RecallOptions OptionsOf(RecallSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        HopfieldSettings hopfield = settings.Hopfield ?? new HopfieldSettings();
-        return _options with
-        {
-            Beta = hopfield.Beta ?? _options.Beta,
-            Similarity = hopfield.Similarity ?? _options.Similarity,
-            CueMode = hopfield.CueMode ?? DefaultCueMode,
-            MaxSteps = settings.Steps ?? _options.MaxSteps,
-            Tolerance = (float)(settings.Tolerance ?? _options.Tolerance),
-        };
+        return settings.ApplyTo(_options, DefaultCueMode);
     }
 
     // The weights at full states: every slot compared (the state holds every slot once it has moved).

@@ -101,15 +101,7 @@ public sealed class HopfieldEngine : IMemoryEngine
     private RecallOptions OptionsOf(RecallSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        RecallOptions saved = _memory.Options;
-        return saved with
-        {
-            Beta = settings.Hopfield?.Beta ?? saved.Beta,
-            Similarity = settings.Hopfield?.Similarity ?? saved.Similarity,
-            CueMode = settings.Hopfield?.CueMode ?? CueMode.MaskedFree,
-            MaxSteps = settings.Steps ?? saved.MaxSteps,
-            Tolerance = (float)(settings.Tolerance ?? saved.Tolerance),
-        };
+        return settings.ApplyTo(_memory.Options, CueMode.MaskedFree);
     }
 
     private float[] StateOf(Modality modality, IReadOnlyDictionary<Modality, float[]> state)
