@@ -177,23 +177,7 @@ public sealed class UserWordsTests : IDisposable
         var chunk = new byte[8 + data.Length + 4];
         BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
         typed.CopyTo(chunk, 4);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc(typed));
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Engram.Data.Png.Crc32.Compute(typed));
         return chunk;
-    }
-
-    // CRC-32 (ISO 3309, as PNG uses), bit by bit: the test's PNGs are small.
-    private static uint Crc(byte[] bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -49,8 +49,9 @@ public sealed partial class MultimodalMemory
     /// </summary>
     public const double SpellingQuantile = 0.2;
 
-    // Every slot's unscaled stored codes, copied once for the assessments (cosines do not depend on the slot's scale,
-    // but the bank holds the slots side by side in one row), and the stored captions' spelling when the encoder reads it.
+    // Every slot's unscaled stored codes, copied once for the assessments and the image read-out (cosines do not depend on
+    // the slot's scale, but the bank holds the slots side by side in one row), and the stored captions' spelling when the
+    // encoder reads it.
     private Dictionary<string, Tensor> ConfidenceCodes()
     {
         lock (_confidenceGate)

@@ -418,7 +418,7 @@ public sealed partial class MultimodalMemory
             return codec.Decode(batch.Codes[Modality.Image]).Span.ToArray();
         }
 
-        Tensor stored = _storedImageCodes ??= StoredCodes(Modality.Image.Name);
+        Tensor stored = ConfidenceCodes()[Modality.ImageName];
         var code = new Tensor(1, stored.Shape[1]);
         float[] p = completion.Weights;
         for (int n = 0; n < p.Length; n++)
@@ -893,8 +893,6 @@ public sealed partial class MultimodalMemory
 
         return trace;
     }
-
-    private Tensor? _storedImageCodes;
 
     private sealed record SlotEntry(string Name, int Length, float Weight, float Scale);
 
