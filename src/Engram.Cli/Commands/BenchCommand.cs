@@ -200,7 +200,7 @@ internal static class BenchCommand
             "store",
             "The living store's costs, in one run: adding every emoji one by one (one transaction each) with the shipped encoders and " +
             "without encoding; opening a store of --open-items items against the same memory as a memory file; one caption recall through " +
-            "the store's memory, the file's memory and the bare network. Works in a temporary folder, removed afterwards.\n\n" +
+            "the store's memory, the file's memory and the bare engine (the caption encoded and settled, without read-out, diagnostics or confidence). Works in a temporary folder, removed afterwards.\n\n" +
             "Example:\n  engram bench store --json store.json")
         {
             open, repeats, json, force,
@@ -227,8 +227,8 @@ internal static class BenchCommand
             table.AddRow($"add {r.Items:N0} emoji one by one (items/s)", F(r.AddWithEncoders, "F1"), $"{F(r.AddCodesOnly, "F1")} without encoding", F(r.AddWithEncoders / r.AddCodesOnly, "F2"));
             table.AddRow($"open {r.OpenItems:N0} items (s)", F(r.OpenStoreSeconds, "F3"), $"{F(r.OpenFileSeconds, "F3")} memory file", F(r.OpenRatio, "F2"));
             table.AddRow("one caption recall (ms)", F(r.RecallStoreSeconds * 1000, "F3"), $"{F(r.RecallFileSeconds * 1000, "F3")} memory file", F(r.RecallRatio, "F3"));
-            table.AddRow("one caption recall (ms)", F(r.RecallStoreSeconds * 1000, "F3"), $"{F(r.RecallEngineSeconds * 1000, "F3")} bare network", F(r.EngineRatio, "F3"));
-            context.Console.MarkupLine(Markup.Escape($"The living store against the memory file and the bare network (medians of {parse.GetValue(repeats)}; ratio = reference time / store time, or store rate / reference rate)"));
+            table.AddRow("one caption recall (ms)", F(r.RecallStoreSeconds * 1000, "F3"), $"{F(r.RecallEngineSeconds * 1000, "F3")} bare engine", F(r.EngineRatio, "F3"));
+            context.Console.MarkupLine(Markup.Escape($"The living store against the memory file and the bare engine (medians of {parse.GetValue(repeats)}; ratio = reference time / store time, or store rate / reference rate)"));
             context.Console.Write(table);
             jsonTarget?.Write(new
             {

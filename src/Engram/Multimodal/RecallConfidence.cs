@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Engram.Multimodal;
 
@@ -156,7 +157,12 @@ public sealed record RecallConfidence
     private static string NoMatchReason(CuedSlotSimilarity s) => string.Create(CultureInfo.InvariantCulture,
         $"the cue's {s.Slot} is far from every stored item: the most similar is {s.Nearest:F3}, below the {s.Slot} threshold {s.Threshold:F3}");
 
+    // Each stored tensor's row norms |ξₙ|, computed once: the stored codes a memory assesses against never change.
+    private static readonly ConditionalWeakTable<Tensor, double[]> s_rowNorms = new();
+
     // cos(c, ξₙ) over the observed components: Σ m c ξ / √(Σ m c² · Σ m ξ²), the mask m weighting each component.
+    // A cue with few non-zero components (a caption's spelling: a hundred n-grams of 4,096 buckets) is multiplied by
+    // gathering only those; an unmasked cue divides by the stored row norms, computed once per stored tensor.
     private static double[] Cosines(ReadOnlySpan<float> cue, ReadOnlySpan<float> mask, Tensor stored)
     {
         int length = cue.Length;
@@ -172,27 +178,79 @@ public sealed record RecallConfidence
         }
 
         double cueNorm = Math.Sqrt(TensorPrimitives.Dot(weighted, cue));
-        float[] scratch = new float[length];
         double[] cosines = new double[stored.RowCount];
+        int[]? nonZero = Sparse(weighted);
+        double[]? norms = masked ? null : s_rowNorms.GetValue(stored, RowNorms);
+        float[] scratch = masked ? new float[length] : [];
         for (int i = 0; i < cosines.Length; i++)
         {
             ReadOnlySpan<float> row = stored.Row(i);
-            double normSquared;
+            double norm;
             if (masked)
             {
                 TensorPrimitives.Multiply(row, mask, scratch);
-                normSquared = TensorPrimitives.Dot(scratch, row);
+                norm = Math.Sqrt(TensorPrimitives.Dot(scratch, row));
             }
             else
             {
-                normSquared = TensorPrimitives.Dot(row, row);
+                norm = norms![i];
             }
 
-            double denominator = cueNorm * Math.Sqrt(normSquared);
-            cosines[i] = denominator > 0 ? TensorPrimitives.Dot(weighted, row) / denominator : 0;
+            double denominator = cueNorm * norm;
+            double dot = nonZero is null ? TensorPrimitives.Dot(weighted, row) : GatherDot(weighted, row, nonZero);
+            cosines[i] = denominator > 0 ? dot / denominator : 0;
         }
 
         return cosines;
+    }
+
+    // The indices of the non-zero components when they are fewer than one in eight, else null (a dense dot is then faster).
+    private static int[]? Sparse(ReadOnlySpan<float> values)
+    {
+        int count = 0;
+        foreach (float v in values)
+        {
+            count += v != 0 ? 1 : 0;
+        }
+
+        if (count * 8 > values.Length)
+        {
+            return null;
+        }
+
+        int[] indices = new int[count];
+        for (int i = 0, k = 0; i < values.Length; i++)
+        {
+            if (values[i] != 0)
+            {
+                indices[k++] = i;
+            }
+        }
+
+        return indices;
+    }
+
+    private static double GatherDot(float[] cue, ReadOnlySpan<float> row, int[] nonZero)
+    {
+        float sum = 0;
+        foreach (int i in nonZero)
+        {
+            sum += cue[i] * row[i];
+        }
+
+        return sum;
+    }
+
+    private static double[] RowNorms(Tensor stored)
+    {
+        double[] norms = new double[stored.RowCount];
+        for (int i = 0; i < norms.Length; i++)
+        {
+            ReadOnlySpan<float> row = stored.Row(i);
+            norms[i] = Math.Sqrt(TensorPrimitives.Dot(row, row));
+        }
+
+        return norms;
     }
 
     private static int Count(ReadOnlySpan<float> mask)
