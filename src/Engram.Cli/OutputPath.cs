@@ -62,6 +62,12 @@ public enum OutputFileKind
 
     /// <summary>A PNG that Engram saved (tEXt Software = <see cref="OutputPath.WrittenBy"/>), such as <c>recall --save</c>'s.</summary>
     EngramImage,
+
+    /// <summary>
+    /// A living store (<see cref="Engram.Store.MemoryStore"/>: SQLite with Engram's format version). Never replaced without
+    /// --force, not even by another store: what was added to it since it was made is nowhere else.
+    /// </summary>
+    Store,
 }
 
 /// <summary>
@@ -114,9 +120,16 @@ public static class OutputPath
             throw new IOException($"Cannot write {option} {path}: it is a folder. Give the path of a file.");
         }
 
-        if (existing is OutputFileKind.Absent or OutputFileKind.Empty || existing == writing || force)
+        if (existing is OutputFileKind.Absent or OutputFileKind.Empty || (existing == writing && existing != OutputFileKind.Store) || force)
         {
             return;
+        }
+
+        if (existing == OutputFileKind.Store)
+        {
+            throw new IOException(
+                $"Refusing to write {option} {path}: it is a living store, and what was added to it or forgotten from it since it was made would be lost. " +
+                "Add to it with engram add, choose another path, or pass --force to replace it.");
         }
 
         throw new IOException(
@@ -170,6 +183,7 @@ public static class OutputPath
                 [] => OutputFileKind.Empty,
                 _ when IsSafetensors(head) => IdentifySafetensors(path),
                 [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => IsEngramPng(path) ? OutputFileKind.EngramImage : OutputFileKind.Unrecognised,
+                [(byte)'S', (byte)'Q', (byte)'L', (byte)'i', (byte)'t', (byte)'e', ..] => Engram.Store.MemoryStore.FormatOf(path) is null ? OutputFileKind.Unrecognised : OutputFileKind.Store,
                 _ => IdentifyText(path, Encoding.UTF8.GetString(head)),
             };
         }
@@ -197,6 +211,7 @@ public static class OutputPath
         OutputFileKind.ExperimentReport => "an engram eval report",
         OutputFileKind.DemoReport => "an engram demo report",
         OutputFileKind.EngramImage => "an image saved by Engram",
+        OutputFileKind.Store => "a living store (from engram build --store or engram import)",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown kind of file."),
     };
 

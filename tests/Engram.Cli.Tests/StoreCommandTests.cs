@@ -66,6 +66,86 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Equal(30, after.Count);
     }
 
+    [Fact]
+    public void Should_build_a_store_from_a_folder_keeping_each_png_and_wav_as_given_and_replace_it_only_with_force()
+    {
+        // Given a folder of 6 emoji PNGs, each with a caption in captions.csv and a WAV (a tone) beside it
+        string photos = Directory.CreateDirectory(Path.Combine(_folder, "photos")).FullName;
+        string[] pngs = Directory.EnumerateFiles(Path.Combine(ShippedData.Find("emoji")!, "images"), "*.png").Order(StringComparer.Ordinal).Take(6).ToArray();
+        var lines = new List<string> { "file,caption" };
+        for (int i = 0; i < pngs.Length; i++)
+        {
+            File.Copy(pngs[i], Path.Combine(photos, $"item{i}.png"));
+            var samples = Enumerable.Range(0, 8000).Select(t => 0.3f * MathF.Sin(2 * MathF.PI * (220 + 110 * i) * t / 16000f)).ToArray();
+            Engram.Data.Audio.WavFile.Write(Path.Combine(photos, $"item{i}.wav"), new Engram.Data.Audio.AudioClip(16000, 1, samples));
+            lines.Add($"item{i}.png,thing number {i} of the folder");
+        }
+
+        File.WriteAllLines(Path.Combine(photos, "captions.csv"), lines);
+        string store = Path.Combine(_folder, "photos.store");
+
+        // When it is built as a store
+        var (code, output, error) = CliRunner.Run("build", "--dataset", photos, "--image-codec", "raw", "--store", "--out", store);
+        Assert.True(code == 0, error);
+        Assert.Contains("Stored 6 items", output, StringComparison.Ordinal);
+
+        // Then the store holds every item with its PNG and WAV byte for byte, and recalls by caption
+        using (MemoryStore opened = MemoryStore.Open(store))
+        {
+            Assert.Equal(["image", "text", "audio"], opened.Encoders.Described.Select(e => e.Slot));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(photos, "item4.png")), opened.Media("item4", "image")!.Bytes);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(photos, "item4.wav")), opened.Media("item4", "audio")!.Bytes);
+        }
+
+        (code, string recalled, error) = CliRunner.Run("recall", "--memory", store, "--text", "thing number 3 of the folder", "--json", "-");
+        Assert.True(code == 0, error);
+        Assert.Equal("item3", JsonDocument.Parse(recalled).RootElement.GetProperty("item_id").GetString());
+
+        // And building over the store is refused without --force (it may hold what was added since), and replaces it with
+        // --force, here keeping only references to the originals
+        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--image-codec", "raw", "--n", "2", "--store", "--out", store);
+        Assert.Equal((1, true), (code, error.Contains("it is a living store", StringComparison.Ordinal)));
+        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--image-codec", "raw", "--n", "2", "--store", "--media", "reference", "--force", "--out", store);
+        Assert.True(code == 0, error);
+        using (MemoryStore opened = MemoryStore.Open(store))
+        {
+            Assert.Equal(2, opened.Count);
+            StoredMedia original = opened.Media("item1", "audio")!;
+            Assert.Equal((null, Path.Combine(photos, "item1.wav")), (original.Bytes, original.Reference));
+        }
+
+        Assert.DoesNotContain(Directory.EnumerateFiles(_folder), f => f.Contains(".building-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_update_an_item_with_replace_and_keep_a_datasets_originals_when_adding_it()
+    {
+        // Given a store of 10 emoji captions and images built with --store
+        string store = Path.Combine(_folder, "emoji.store");
+        var (code, _, error) = CliRunner.Run("build", "--dataset", "emoji", "--n", "10", "--store", "--out", store);
+        Assert.True(code == 0, error);
+        string png = Directory.EnumerateFiles(Path.Combine(ShippedData.Find("emoji")!, "images"), "*.png").Order(StringComparer.Ordinal).ElementAt(200);
+        string id;
+        using (MemoryStore opened = MemoryStore.Open(store))
+        {
+            id = opened.List()[4].Id;
+            Assert.NotNull(opened.Media(id, "image")!.Bytes);
+        }
+
+        // When item 4 is added again with --replace, a new picture and a new caption
+        (code, string output, error) = CliRunner.Run("add", "--memory", store, "--image", png, "--id", id, "--caption", "a lighthouse at dusk", "--replace");
+
+        // Then it is updated in place: the same count, the new original, and the new caption recalls it
+        Assert.True(code == 0, error);
+        Assert.Contains($"Updated {id} in", output, StringComparison.Ordinal);
+        (code, string recalled, error) = CliRunner.Run("recall", "--memory", store, "--text", "a lighthouse at dusk", "--json", "-");
+        Assert.True(code == 0, error);
+        Assert.Equal(id, JsonDocument.Parse(recalled).RootElement.GetProperty("item_id").GetString());
+        using MemoryStore after = MemoryStore.Open(store);
+        Assert.Equal(10, after.Count);
+        Assert.Equal(File.ReadAllBytes(png), after.Media(id, "image")!.Bytes);
+    }
+
     [EspeakFact]
     public void Should_add_an_item_with_its_sound_to_a_store_that_stores_sounds_and_keep_the_wav_as_given()
     {

@@ -11,6 +11,7 @@ using Engram.Harmonic;
 using Engram.Hen;
 using Engram.Memory;
 using Engram.Multimodal;
+using Engram.Store;
 using Engram.Tensors;
 using Spectre.Console;
 
@@ -83,20 +84,28 @@ internal static class BuildCommand
                 "without them (it grows by their size). Without it, the file records each encoder's path and SHA-256, and recall and serve look for " +
                 "the weights by that hash (see --models there).",
         };
+        var store = new Option<bool>("--store")
+        {
+            Description = "Make a living store at --out rather than a memory file: one SQLite database that `engram add` and `engram forget` change " +
+                "item by item while `recall` and `serve` read it. It keeps each item's original PNG and WAV too (see --media). An existing store is " +
+                "never replaced without --force.",
+        };
+        Option<MediaKeeping> media = StoreCommands.MediaOption();
         Option<bool> force = OutputOptions.Force();
         Option<string?> json = CommonOptions.Json();
         var command = new Command(
             "build",
             "Build a memory: encode every item's image, caption and sound with the chosen encoders, store them as one Hopfield Encoding Network, " +
             "check that no two items share a cue (and warn, naming them, when they do), and save it to one file that `engram recall --memory` and " +
-            "`engram serve` open. The file records which encoders made the codes, with a hash of their weights.\n\n" +
+            "`engram serve` open, or with --store as a living store that grows and forgets. Either records which encoders made the codes, with a hash of their weights.\n\n" +
             "Examples:\n" +
             "  engram build --dataset emoji --out emoji.engram\n" +
             "  engram build --dataset fashion-mnist --n 6000 --out fmnist.engram\n" +
             "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
-            "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram")
+            "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram\n" +
+            "  engram build --dataset ~/photos --image-codec raw --store --out photos.store")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, force, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, store, media, force, json,
         };
         command.SetAction(parse =>
         {
@@ -104,8 +113,18 @@ internal static class BuildCommand
             string name = parse.GetValue(dataset)!;
             int max = parse.GetValue(n);
             string outPath = parse.GetValue(output)!;
-            bool replace = parse.GetValue(force);
-            OutputPath.CheckReplaceable(outPath, OutputFileKind.Memory, replace, "--out");
+            bool replace = parse.GetValue(force), asStore = parse.GetValue(store);
+            if (asStore && parse.GetValue(embedEncoders))
+            {
+                throw new ArgumentException("--embed-encoders applies to a memory file: a store records each encoder's path and SHA-256. Leave out one of --store and --embed-encoders.");
+            }
+
+            if (!asStore && parse.GetResult(media) is { Implicit: false })
+            {
+                throw new ArgumentException("--media says how a store keeps the originals: it goes with --store (a memory file keeps only codes).");
+            }
+
+            OutputPath.CheckReplaceable(outPath, asStore ? OutputFileKind.Store : OutputFileKind.Memory, replace, "--out");
             JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), replace);
             var options = new RecallOptions
             {
@@ -138,7 +157,16 @@ internal static class BuildCommand
             };
 
             MultimodalMemory memory = source.Build(options, new Progress<string>(line => context.Output.WriteLine(line)), kind.Name);
-            memory.Save(outPath, new MemorySaveOptions { EmbedEncoders = parse.GetValue(embedEncoders) });
+            if (asStore)
+            {
+                MediaKeeping keeping = parse.GetValue(media);
+                StoredMedia[][] originals = items.Select(i => StoredMedia.Of(i, keeping).ToArray()).ToArray();
+                MemoryStore.CreateFrom(outPath, memory, originals, replace: OutputPath.Identify(outPath) is not (OutputFileKind.Absent or OutputFileKind.Empty));
+            }
+            else
+            {
+                memory.Save(outPath, new MemorySaveOptions { EmbedEncoders = parse.GetValue(embedEncoders) });
+            }
 
             string[] warnings = memory.Warnings.ToArray();
             foreach (string warning in warnings.Take(20))

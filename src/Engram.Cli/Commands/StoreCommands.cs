@@ -19,7 +19,29 @@ internal static class StoreCommands
 {
     public static IEnumerable<Command> Create(CliContext context) => [Import(context), Add(context), Forget(context), List(context), Export(context)];
 
-    private static Option<string> StorePath() => new("--memory") { Description = "The store (made by `engram import`).", Required = true, HelpName = "STORE" };
+    private static Option<string> StorePath() =>
+        new("--memory") { Description = "The store (made by `engram build --store` or `engram import`).", Required = true, HelpName = "STORE" };
+
+    /// <summary>--media copy|reference: how a store keeps the items' original PNGs and WAVs.</summary>
+    public static Option<MediaKeeping> MediaOption() => new("--media")
+    {
+        Description = "How the store keeps each item's original PNG and WAV: copy (their bytes, in the store: they survive the files being moved) " +
+            "or reference (only their full paths: the store stays small). Images unpacked from a dataset file (Fashion-MNIST) and generated speech have no original.",
+        DefaultValueFactory = _ => MediaKeeping.Copy,
+        CustomParser = result => result.Tokens[0].Value.ToLowerInvariant() switch
+        {
+            "copy" => MediaKeeping.Copy,
+            "reference" => MediaKeeping.Reference,
+            var other => Refuse(result, $"--media takes copy or reference, not '{other}'."),
+        },
+        HelpName = "copy|reference",
+    };
+
+    private static MediaKeeping Refuse(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default;
+    }
 
     private static Command Import(CliContext context)
     {
@@ -38,21 +60,19 @@ internal static class StoreCommands
         };
         command.SetAction(parse =>
         {
-            MultimodalMemory source = MemoryFileOptions.Load(context, parse.GetValue(memory)!, noVerify: false, parse.GetValue(models));
             string path = parse.GetValue(output)!;
-            bool named = EngineName(source) is not null;
-            using MemoryStore store = MemoryStore.Create(path, source.Encoders, source.Options, named ? source.Engine.Name : null);
-            store.AddCodes(source.Items, source.Network.Layout.Slots.Select(s => new Hen.SlotCodes(s.Name, source.StoredCodes(s.Name))).ToArray());
-            int count = store.Count;
-            store.Dispose();
-            context.Output.WriteLine($"Imported {count:N0} items into {path} ({new FileInfo(path).Length / 1024.0 / 1024.0:F1} MB).");
+            if (File.Exists(path) || Directory.Exists(path))
+            {
+                throw new IOException($"{path} already exists: the store to create needs a path of its own (add to an existing store with engram add).");
+            }
+
+            MultimodalMemory source = MemoryFileOptions.Load(context, parse.GetValue(memory)!, noVerify: false, parse.GetValue(models));
+            MemoryStore.CreateFrom(path, source);
+            context.Output.WriteLine($"Imported {source.Count:N0} items into {path} ({new FileInfo(path).Length / 1024.0 / 1024.0:F1} MB).");
             return 0;
         });
         return command;
     }
-
-    private static string? EngineName(MultimodalMemory memory) =>
-        Engines.EngineCatalog.Choose(null, memory.Encoders.Harmonic).Name == memory.Engine.Name ? null : memory.Engine.Name;
 
     private static Command Add(CliContext context)
     {
@@ -63,6 +83,12 @@ internal static class StoreCommands
         var caption = new Option<string?>("--caption") { Description = "Add one item: its caption.", HelpName = "TEXT" };
         var id = new Option<string?>("--id") { Description = "Add one item: its id (default: the PNG's file name without extension)." };
         var audio = new Option<string?>("--audio") { Description = "Add one item: its sound, a WAV (kept in the store as given).", HelpName = "WAV" };
+        var replace = new Option<bool>("--replace")
+        {
+            Description = "Update items whose id the store already holds: each is forgotten and added again in the same transaction " +
+                "(its codes and media replaced; it then comes last in `engram list`). Without it such an id is refused.",
+        };
+        Option<MediaKeeping> keeping = MediaOption();
         var oneByOne = new Option<bool>("--one-by-one")
         {
             Description = "With --dataset: store each item in a transaction of its own and print its id once it is stored, so that what was " +
@@ -74,13 +100,16 @@ internal static class StoreCommands
             "nothing already stored is re-encoded. An id already in the store is refused (forget it first).\n\n" +
             "Examples:\n" +
             "  engram add --memory photos.store --image beach.png --caption \"dog running on the beach\"\n" +
-            "  engram add --memory emoji.store --dataset ~/more-emoji")
+            "  engram add --memory emoji.store --dataset ~/more-emoji\n" +
+            "  engram add --memory photos.store --image beach.png --caption \"my dog on the beach\" --replace")
         {
-            store, dataset, n, image, caption, id, audio, oneByOne,
+            store, dataset, n, image, caption, id, audio, replace, keeping, oneByOne,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(store)!;
+            bool update = parse.GetValue(replace);
+            MediaKeeping keep = parse.GetValue(keeping);
             using MemoryStore opened = MemoryStore.Open(path);
             string? imagePath = parse.GetValue(image), name = parse.GetValue(dataset);
             if ((name is null) == (imagePath is null && parse.GetValue(caption) is null))
@@ -102,18 +131,19 @@ internal static class StoreCommands
                         : throw new ArgumentException($"{path} stores a sound for every item, and {silent.Id} has none (put {silent.Id}.wav beside its PNG).");
                 }
 
+                StoredMedia[][] originals = items.Select(i => StoredMedia.Of(i, keep).ToArray()).ToArray();
                 if (parse.GetValue(oneByOne))
                 {
                     for (int i = 0; i < adding.Length; i++)
                     {
-                        opened.Add([adding[i]], images?.Rows(i, 1), sounds is null ? null : [sounds[i]]);
+                        opened.Add([adding[i]], images?.Rows(i, 1), sounds is null ? null : [sounds[i]], [originals[i]], replace: update);
                         context.Output.WriteLine($"stored {adding[i].Id}");
                         context.Output.Flush();
                     }
                 }
                 else
                 {
-                    opened.Add(adding, images, sounds, progress: new Progress<string>(line => context.Output.WriteLine(line)));
+                    opened.Add(adding, images, sounds, originals, new Progress<string>(line => context.Output.WriteLine(line)), update);
                 }
 
                 context.Output.WriteLine($"Added {items.Count:N0} items from {items.Source} to {path}; it holds {opened.Count:N0}.");
@@ -139,7 +169,7 @@ internal static class StoreCommands
                 Image decoded = PngDecoder.Decode(bytes, imagePath, DatasetImages.CueDecodeOptions(codec.Shape.Width)).Image;
                 float[] prepared = ImageOps.Prepare(decoded, codec.Shape.Width, codec.Shape.Channels == 1);
                 pixels = Tensor.FromArray(prepared, 1, prepared.Length);
-                media.Add(new StoredMedia(Engines.Modality.ImageName, bytes));
+                media.Add(keep == MediaKeeping.Copy ? new StoredMedia(Engines.Modality.ImageName, bytes) : new StoredMedia(Engines.Modality.ImageName, null, Path.GetFullPath(imagePath)));
             }
 
             Engram.Data.Audio.AudioClip[]? sound = null;
@@ -151,15 +181,16 @@ internal static class StoreCommands
                 }
 
                 sound = [Engram.Data.Audio.WavFile.Read(wav)];
-                media.Add(new StoredMedia(Engines.Modality.AudioName, File.ReadAllBytes(wav)));
+                media.Add(keep == MediaKeeping.Copy ? new StoredMedia(Engines.Modality.AudioName, File.ReadAllBytes(wav)) : new StoredMedia(Engines.Modality.AudioName, null, Path.GetFullPath(wav)));
             }
             else if (opened.Encoders.Audio is not null)
             {
                 throw new ArgumentException($"{path} stores a sound for every item: give the new item's --audio too.");
             }
 
-            opened.Add([new MemoryItem(itemId, parse.GetValue(caption))], pixels, sound, media: [media]);
-            context.Output.WriteLine($"Added {itemId} to {path}; it holds {opened.Count:N0}.");
+            bool existed = update && opened.List().Any(i => i.Id == itemId);
+            opened.Add([new MemoryItem(itemId, parse.GetValue(caption))], pixels, sound, media: [media], replace: update);
+            context.Output.WriteLine($"{(existed ? "Updated" : "Added")} {itemId} {(existed ? "in" : "to")} {path}; it holds {opened.Count:N0}.");
             return 0;
         });
         return command;

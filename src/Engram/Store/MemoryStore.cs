@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Engram.Data.Audio;
+using Engram.Data.Datasets;
 using Engram.Encoders;
 using Engram.Engines;
 using Engram.Hen;
@@ -16,7 +17,38 @@ namespace Engram.Store;
 /// <param name="Kind">"image" or "audio" (a modality name).</param>
 /// <param name="Bytes">The file's bytes, or null when only a reference is kept.</param>
 /// <param name="Reference">Where the original lies (a path), when the bytes are not kept.</param>
-public sealed record StoredMedia(string Kind, byte[]? Bytes, string? Reference = null);
+public sealed record StoredMedia(string Kind, byte[]? Bytes, string? Reference = null)
+{
+    /// <summary>
+    /// The originals of a dataset item that lie in files of their own (<see cref="DatasetItem.ImageFile"/>,
+    /// <see cref="DatasetItem.AudioFile"/>): their bytes, or with <see cref="MediaKeeping.Reference"/> their full paths.
+    /// An image unpacked from a dataset file, or generated speech, has no original to keep.
+    /// </summary>
+    public static IReadOnlyList<StoredMedia> Of(DatasetItem item, MediaKeeping keeping = MediaKeeping.Copy)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var media = new List<StoredMedia>(2);
+        foreach ((string kind, string? file) in new[] { (Modality.ImageName, item.ImageFile), (Modality.AudioName, item.AudioFile) })
+        {
+            if (file is not null)
+            {
+                media.Add(keeping == MediaKeeping.Copy ? new StoredMedia(kind, File.ReadAllBytes(file)) : new StoredMedia(kind, null, System.IO.Path.GetFullPath(file)));
+            }
+        }
+
+        return media;
+    }
+}
+
+/// <summary>How a store keeps an item's original media.</summary>
+public enum MediaKeeping
+{
+    /// <summary>The file's bytes, in the store: the original survives the file being moved or deleted.</summary>
+    Copy,
+
+    /// <summary>Only the file's full path: the store stays small, and the original is there while the file is.</summary>
+    Reference,
+}
 
 /// <summary>
 /// A memory that grows and forgets: one SQLite database (WAL mode, one transaction per write) holding every item's id and
@@ -130,6 +162,69 @@ public sealed class MemoryStore : IDisposable
     }
 
     /// <summary>
+    /// Writes <paramref name="memory"/> (a built memory, or a memory file opened) as a new store at <paramref name="path"/>:
+    /// its items, their codes with each slot's scale undone, its encoders, options and engine, and the items' original
+    /// <paramref name="media"/> when given (one list per item). The store is made beside the path and renamed onto it once
+    /// complete, so the path never holds half a store. Something already at the path is refused unless
+    /// <paramref name="replace"/>; a store replaced must not be open in another process.
+    /// </summary>
+    public static void CreateFrom(string path, MultimodalMemory memory, IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null, bool replace = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(memory);
+        if (!replace && (File.Exists(path) || Directory.Exists(path)))
+        {
+            throw new IOException($"{path} already exists: a new store needs a path of its own (open an existing store to add to it).");
+        }
+
+        string full = System.IO.Path.GetFullPath(path);
+        string building = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.building-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        string? engine = EngineCatalog.Choose(null, memory.Encoders.Harmonic).Name == memory.Engine.Name ? null : memory.Engine.Name;
+        try
+        {
+            using (MemoryStore store = Create(building, memory.Encoders, memory.Options, engine))
+            {
+                store.AddCodes(memory.Items, memory.Network.Layout.Slots.Select(s => new SlotCodes(s.Name, memory.StoredCodes(s.Name))).ToArray(), media);
+            }
+
+            // The last connection closed has checkpointed and removed the new store's WAL; an old store's must not be read with it.
+            foreach (string companion in new[] { full + "-wal", full + "-shm" })
+            {
+                File.Delete(companion);
+            }
+
+            File.Move(building, full, overwrite: replace);
+        }
+        finally
+        {
+            foreach (string leftover in new[] { building, building + "-wal", building + "-shm" })
+            {
+                File.Delete(leftover);
+            }
+        }
+    }
+
+    /// <summary>The store format of the file at <paramref name="path"/>, or null when it is not an Engram store (or cannot be read).</summary>
+    public static int? FormatOf(string path)
+    {
+        if (!IsStore(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            return int.TryParse(GetMeta(connection, "format_version"), NumberStyles.None, CultureInfo.InvariantCulture, out int version) ? version : null;
+        }
+        catch (SqliteException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Opens the store at <paramref name="path"/>, reopening its encoders (found by hash as a memory file's are); refused,
     /// naming the file, when it is not a store, is of a newer format, or is damaged.
     /// </summary>
@@ -195,12 +290,13 @@ public sealed class MemoryStore : IDisposable
     /// <summary>
     /// Encodes <paramref name="items"/> (with their <paramref name="images"/>, captions and <paramref name="audio"/>, as
     /// <see cref="MultimodalMemory.Build"/> takes them) and stores them in one transaction, with their original
-    /// <paramref name="media"/> when given (one list per item). Refused, storing nothing, when an id is already stored or
-    /// given twice.
+    /// <paramref name="media"/> when given (one list per item). Refused, storing nothing, when an id is given twice, or is
+    /// already stored and <paramref name="replace"/> is false; with it, a stored item of that id is updated: forgotten and
+    /// added again in the same transaction (it then comes last in <see cref="List"/>).
     /// </summary>
     public void Add(
         IReadOnlyList<MemoryItem> items, Tensor? images = null, IReadOnlyList<AudioClip>? audio = null,
-        IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null, IProgress<string>? progress = null)
+        IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null, IProgress<string>? progress = null, bool replace = false)
     {
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count == 0)
@@ -218,8 +314,32 @@ public sealed class MemoryStore : IDisposable
             throw new ArgumentException($"{media.Count} media lists for {items.Count} items; give one per item.", nameof(media));
         }
 
-        AddCodes(items, MultimodalMemory.EncodeSlots(items, Encoders, images, audio, progress), media);
+        if (!replace)
+        {
+            // Refused before the (slower) encoding; the transaction checks again.
+            RefuseStored(items);
+        }
+
+        AddCodes(items, MultimodalMemory.EncodeSlots(items, Encoders, images, audio, progress), media, replace);
     }
+
+    private void RefuseStored(IReadOnlyList<MemoryItem> items)
+    {
+        using SqliteConnection connection = Reader();
+        using SqliteCommand exists = Command(connection, "SELECT 1 FROM items WHERE id = $id");
+        SqliteParameter existsId = exists.Parameters.Add("$id", SqliteType.Text);
+        foreach (MemoryItem item in items)
+        {
+            existsId.Value = item.Id;
+            if (exists.ExecuteScalar() is not null)
+            {
+                throw AlreadyStored(item.Id);
+            }
+        }
+    }
+
+    private ArgumentException AlreadyStored(string id) =>
+        new($"The store {Path} already holds an item '{id}': forget it first, give the new one an id of its own, or replace it (engram add --replace).");
 
     /// <summary>Whether <paramref name="path"/> is a SQLite database (by its first 16 bytes), as a store is.</summary>
     public static bool IsStore(string path)
@@ -236,9 +356,11 @@ public sealed class MemoryStore : IDisposable
 
     /// <summary>
     /// Stores <paramref name="items"/> with codes already made by the store's encoders (one [N, length] per slot,
-    /// unscaled), in one transaction: how a memory file is imported. Refused, storing nothing, when an id is already stored.
+    /// unscaled), in one transaction: how a memory file is imported. Refused, storing nothing, when an id is already stored
+    /// and <paramref name="replace"/> is false (see <see cref="Add"/>).
     /// </summary>
-    public void AddCodes(IReadOnlyList<MemoryItem> items, IReadOnlyList<SlotCodes> slots, IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null)
+    public void AddCodes(
+        IReadOnlyList<MemoryItem> items, IReadOnlyList<SlotCodes> slots, IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null, bool replace = false)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(slots);
@@ -255,7 +377,7 @@ public sealed class MemoryStore : IDisposable
 
         lock (_write)
         {
-            Write(() => AddRows(items, slots, media));
+            Write(() => AddRows(items, slots, media, replace));
         }
     }
 
@@ -272,17 +394,21 @@ public sealed class MemoryStore : IDisposable
         }
     }
 
-    private void AddRows(IReadOnlyList<MemoryItem> items, IReadOnlyList<SlotCodes> slots, IReadOnlyList<IReadOnlyList<StoredMedia>>? media)
+    private void AddRows(IReadOnlyList<MemoryItem> items, IReadOnlyList<SlotCodes> slots, IReadOnlyList<IReadOnlyList<StoredMedia>>? media, bool replace)
     {
         using SqliteTransaction transaction = _connection.BeginTransaction();
-        using SqliteCommand exists = Command(_connection, "SELECT 1 FROM items WHERE id = $id", transaction);
+        using SqliteCommand exists = Command(_connection, replace ? "DELETE FROM items WHERE id = $id" : "SELECT 1 FROM items WHERE id = $id", transaction);
         SqliteParameter existsId = exists.Parameters.Add("$id", SqliteType.Text);
         foreach (MemoryItem item in items)
         {
             existsId.Value = item.Id;
-            if (exists.ExecuteScalar() is not null)
+            if (replace)
             {
-                throw new ArgumentException($"The store {Path} already holds an item '{item.Id}': forget it first, or give the new one an id of its own.", nameof(items));
+                exists.ExecuteNonQuery();
+            }
+            else if (exists.ExecuteScalar() is not null)
+            {
+                throw AlreadyStored(item.Id);
             }
         }
 

@@ -93,6 +93,64 @@ public sealed class MemoryStoreTests : IDisposable
     }
 
     [Fact]
+    public void An_item_added_again_with_replace_is_updated_in_one_write_and_recalled_by_its_new_caption()
+    {
+        // Given a caption store of 6 emoji
+        IDataset emoji = Emoji(6);
+        using MemoryStore store = MemoryStore.Create(Path.Combine(_folder, "update.store"), MemoryEncoders.Open(null, Model("emoji-text.safetensors"), null));
+        store.Add(emoji.Select(Item).ToArray());
+        string id = emoji[2].Id;
+
+        // When item 2 is added again without replace, then with replace and a new caption and original
+        Assert.Throws<ArgumentException>(() => store.Add([new MemoryItem(id, "a purple elephant on roller skates")]));
+        store.Add([new MemoryItem(id, "a purple elephant on roller skates")], media: [[new StoredMedia("image", [1, 2, 3])]], replace: true);
+
+        // Then the store still holds 6 items, item 2 with its new caption (last, as if added again) and its new original,
+        // and the new caption recalls it
+        IReadOnlyList<MemoryItem> items = store.List();
+        Assert.Equal(6, items.Count);
+        Assert.Equal(new MemoryItem(id, "a purple elephant on roller skates"), items[^1]);
+        Assert.Equal([1, 2, 3], store.Media(id, "image")!.Bytes);
+        Assert.Equal(id, store.Snapshot().Recall(new MemoryCue(Text: "a purple elephant on roller skates")).Id);
+    }
+
+    [Fact]
+    public void A_memory_written_as_a_store_holds_its_items_codes_and_originals_and_replaces_only_when_told()
+    {
+        // Given a memory of 5 emoji built from the shipped PNGs, whose originals lie in files of their own
+        IDataset emoji = Emoji(5);
+        Assert.All(emoji, e => Assert.True(File.Exists(e.ImageFile)));
+        Tensor images = DatasetImages.Load(emoji, 32, grey: false);
+        MultimodalMemory memory = MultimodalMemory.Build(emoji.Select(Item).ToArray(), ImageAndText(harmonic: false), images);
+        string path = Path.Combine(_folder, "built.store");
+
+        // When it is written as a store with the PNGs' bytes, and again over it with references only
+        MemoryStore.CreateFrom(path, memory, emoji.Select(e => StoredMedia.Of(e)).ToArray());
+        Assert.Equal(MemoryStore.FormatVersion, MemoryStore.FormatOf(path));
+        using (MemoryStore store = MemoryStore.Open(path))
+        {
+            Assert.Equal(File.ReadAllBytes(emoji[3].ImageFile!), store.Media(emoji[3].Id, "image")!.Bytes);
+            float[] built = memory.Network.Memory.Bank.Patterns.Span.ToArray(), stored = store.Snapshot().Network.Memory.Bank.Patterns.Span.ToArray();
+            Assert.InRange(built.Zip(stored, (a, b) => Math.Abs(a - b)).Max(), 0, 1e-6);
+        }
+
+        IOException refused = Assert.Throws<IOException>(() => MemoryStore.CreateFrom(path, memory));
+        Assert.Contains("already exists", refused.Message, StringComparison.Ordinal);
+        MemoryStore.CreateFrom(path, memory, emoji.Select(e => StoredMedia.Of(e, MediaKeeping.Reference)).ToArray(), replace: true);
+
+        // Then the store at the path is the new one, and nothing of the writes is left beside it
+        using (MemoryStore store = MemoryStore.Open(path))
+        {
+            StoredMedia original = store.Media(emoji[3].Id, "image")!;
+            Assert.Equal((null, Path.GetFullPath(emoji[3].ImageFile!)), (original.Bytes, original.Reference));
+            Assert.Equal(5, store.Count);
+        }
+
+        Assert.DoesNotContain(Directory.EnumerateFiles(_folder), f => f.Contains(".building-", StringComparison.Ordinal));
+        Assert.Null(MemoryStore.FormatOf(Model("emoji-text.safetensors")));
+    }
+
+    [Fact]
     public void Bad_requests_and_bad_files_are_refused_naming_the_store_and_the_item_and_leave_the_store_unchanged()
     {
         IDataset emoji = Emoji(5);

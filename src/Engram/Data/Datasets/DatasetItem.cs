@@ -23,9 +23,11 @@ public sealed class DatasetItem
     /// Decodes the image shrunk while decoding so that its longer side is at most the given number of pixels
     /// (see <see cref="ImageAtMost"/>); null when the source cannot, and <see cref="Image"/> serves.
     /// </param>
+    /// <param name="imageFile">The file the image is read from, when it is a file of its own (see <see cref="ImageFile"/>).</param>
+    /// <param name="audioFile">The file the audio is read from, when it is a file of its own (see <see cref="AudioFile"/>).</param>
     public DatasetItem(
         string id, Func<Image> image, IReadOnlyList<string> captions, Func<AudioClip>? audio = null, int? label = null, string? labelName = null,
-        Func<int, Image>? imageAtMost = null)
+        Func<int, Image>? imageAtMost = null, string? imageFile = null, string? audioFile = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(image);
@@ -37,6 +39,8 @@ public sealed class DatasetItem
         Captions = captions;
         Label = label;
         LabelName = labelName;
+        ImageFile = imageFile;
+        AudioFile = audio is null ? null : audioFile;
     }
 
     /// <summary>A stable identifier within the dataset (a file stem, an emoji code point, "train-00042").</summary>
@@ -74,6 +78,16 @@ public sealed class DatasetItem
     /// <summary>The class name, when the dataset has classes.</summary>
     public string? LabelName { get; }
 
-    /// <summary>This item with audio attached (used to add speech to any dataset).</summary>
-    public DatasetItem WithAudio(Func<AudioClip> audio) => new(Id, () => _image.Value, Captions, audio, Label, LabelName, _imageAtMost);
+    /// <summary>
+    /// The file the image is read from when it is a file of its own, as the user keeps it (a folder's PNG, an emoji's PNG);
+    /// null when the image is unpacked from a dataset file (Fashion-MNIST's IDX). A store keeps its bytes as the item's original.
+    /// </summary>
+    public string? ImageFile { get; }
+
+    /// <summary>The file the audio is read from when it is a file of its own (a WAV beside a folder's PNG); null for generated speech or no audio.</summary>
+    public string? AudioFile { get; }
+
+    /// <summary>This item with audio attached (used to add speech to any dataset), read from <paramref name="audioFile"/> when it is a file of its own.</summary>
+    public DatasetItem WithAudio(Func<AudioClip> audio, string? audioFile = null) =>
+        new(Id, () => _image.Value, Captions, audio, Label, LabelName, _imageAtMost, ImageFile, audioFile);
 }

@@ -49,7 +49,8 @@ public static class EmojiDataset
                 () => PngDecoder.Decode(imagePath).Image,
                 Captions(e),
                 label: Array.IndexOf(categories, e.Category),
-                labelName: e.Category));
+                labelName: e.Category,
+                imageFile: imagePath));
         }
 
         return new ListDataset("emoji", source, folder, items);

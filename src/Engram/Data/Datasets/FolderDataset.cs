@@ -50,7 +50,7 @@ public static class FolderDataset
                 : TextCaptions(PngDecoder.ReadText(png));
             Func<Image> image = () => PngDecoder.Decode(png).Image;
             Func<int, Image> imageAtMost = side => PngDecoder.Decode(png, new PngDecodeOptions { MaxSide = side }).Image;
-            items.Add(new DatasetItem(id, image, captions, audio, imageAtMost: imageAtMost));
+            items.Add(new DatasetItem(id, image, captions, audio, imageAtMost: imageAtMost, imageFile: png, audioFile: wav));
         }
 
         return new ListDataset(Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)), "folder", root, items);
