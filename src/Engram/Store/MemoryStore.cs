@@ -234,7 +234,7 @@ public sealed class MemoryStore : IDisposable
         options ??= new MemoryLoadOptions();
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"The store {path} does not exist (make one with MemoryStore.Create).", path);
+            throw new FileNotFoundException($"The store {path} does not exist: make one with `engram build --store` or `engram import` (MemoryStore.Create in code).", path);
         }
 
         SqliteConnection? connection = null;
