@@ -62,6 +62,10 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Equal((1, true), (code, error.Contains("stores an image for every item: give the new item's --image too", StringComparison.Ordinal)));
         (code, _, error) = CliRunner.Run("add", "--memory", store, "--image", png, "--caption", "again", "--id", "mine");
         Assert.Equal((1, true), (code, error.Contains("already holds an item 'mine'", StringComparison.Ordinal)));
+        string broken = Path.Combine(_folder, "broken.png");
+        File.WriteAllBytes(broken, File.ReadAllBytes(png)[..60]);
+        (code, _, error) = CliRunner.Run("add", "--memory", store, "--image", broken, "--caption", "a cut picture", "--id", "broken");
+        Assert.Equal((1, true, false), (code, error.Contains(broken, StringComparison.Ordinal), error.Contains("   at ", StringComparison.Ordinal)));
         using MemoryStore after = MemoryStore.Open(store);
         Assert.Equal(30, after.Count);
     }
