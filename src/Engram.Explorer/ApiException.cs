@@ -11,4 +11,10 @@ internal sealed class ApiException(int statusCode, string message) : Exception(m
     public static ApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
 
     public static ApiException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
+
+    /// <summary>A change asked of a memory that only reads (a memory file): 405, with <c>Allow: GET</c>.</summary>
+    public static ApiException ReadOnly(string message) => new(StatusCodes.Status405MethodNotAllowed, message) { Allow = "GET" };
+
+    /// <summary>The methods the resource takes, sent as the <c>Allow</c> header with a 405; null otherwise.</summary>
+    public string? Allow { get; private init; }
 }

@@ -39,14 +39,27 @@ internal sealed record HarmonicView(IReadOnlyList<ModalityView> Modalities, IRea
 /// <summary>
 /// The served memory. <c>engine</c> is "hen" (one state over every slot; β, similarity and cue mode apply) or
 /// "harmonic" (cued modalities clamped, the others completed; only the steps apply, and <c>harmonic</c> describes it).
+/// <c>writable</c> is true for a store (the API adds and forgets items), false for a memory file; <c>version</c> counts
+/// the states served: 1 at the start, one more after each add or forget.
 /// </summary>
 internal sealed record MemoryView(
     string? Name, int Count, IReadOnlyList<SlotView> Slots, IReadOnlyList<EncoderView> Encoders, ImageShapeView? ImageShape,
-    OptionsView Options, string? DefaultCueMode, LimitsView Limits, IReadOnlyList<string> Warnings, string Engine, HarmonicView? Harmonic);
+    OptionsView Options, string? DefaultCueMode, LimitsView Limits, IReadOnlyList<string> Warnings, string Engine, HarmonicView? Harmonic,
+    bool Writable, long Version);
 
 internal sealed record ItemView(int Index, string Id, string? Caption);
 
-internal sealed record ItemsView(int Count, int Matching, int Offset, int Limit, string? Query, IReadOnlyList<ItemView> Items);
+/// <summary>A page of items, from the state <c>version</c> (see <see cref="MemoryView"/>): indices are that state's.</summary>
+internal sealed record ItemsView(int Count, int Matching, int Offset, int Limit, string? Query, IReadOnlyList<ItemView> Items, long Version);
+
+/// <summary>One item, and which of its original media a store kept: the image as given (<c>original_image</c>) and its sound.</summary>
+internal sealed record ItemDetailView(int Index, string Id, string? Caption, bool OriginalImage, bool Sound, long Version);
+
+/// <summary>What <c>POST /api/items</c> added, and how many items the store holds now.</summary>
+internal sealed record ItemAddedView(ItemView Item, int Count, long Version);
+
+/// <summary>What <c>DELETE /api/items/{id}</c> forgot, and how many items the store holds now.</summary>
+internal sealed record ItemForgottenView(string Forgotten, int Count, long Version);
 
 internal sealed record WeightView(int Index, string Id, string? Caption, double Weight, double? Similarity)
 {

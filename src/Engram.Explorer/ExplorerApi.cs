@@ -2,7 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using Engram.Data;
 using Engram.Data.Audio;
+using Engram.Engines;
+using Engram.Multimodal;
+using Engram.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
@@ -19,6 +23,14 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
     private const int MaxLimit = 1000;
 
     private static readonly string[] s_wavTypes = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"];
+
+    // The form fields of POST /api/items; "audio" is taken for "sound", as /api/recall/audio names its file.
+    private static readonly string[] s_itemFields = ["image", "caption", "sound", "audio", "id"];
+
+    // What may follow /api/items/{id}/: the item's stored sound, or its image as given ("image.png" is by index, and says so).
+    private static readonly string[] s_itemParts = ["audio", "original", "image.png"];
+
+    private const string ItemFields = "image (a PNG file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text)";
 
     private long Cap => session.Options.MaxRequestBytes;
 
@@ -52,18 +64,23 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
                 logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
             }
 
-            await WriteErrorAsync(context, status, message).ConfigureAwait(false);
+            await WriteErrorAsync(context, status, message, (e as ApiException)?.Allow).ConfigureAwait(false);
         }
     }
 
-    public static Task WriteErrorAsync(HttpContext context, int status, string message)
+    public static Task WriteErrorAsync(HttpContext context, int status, string message, string? allow = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (allow is not null)
+        {
+            context.Response.Headers.Allow = allow;
+        }
+
         return context.Response.WriteAsJsonAsync(new ErrorView(message), ExplorerJson.Options, context.RequestAborted);
     }
 
-    public Task MemoryAsync(HttpContext context) => WriteAsync(context, session.Describe());
+    public Task MemoryAsync(HttpContext context) => WriteAsync(context, session.Current.Describe());
 
     public Task ItemsAsync(HttpContext context)
     {
@@ -71,23 +88,27 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         int offset = QueryInt(query, "offset", 0, 0, int.MaxValue);
         int limit = QueryInt(query, "limit", DefaultLimit, 1, MaxLimit);
         string? q = query["q"].ToString() is { Length: > 0 } text ? text.Trim() : null;
-        var matching = session.Memory.Items
+        ServedSnapshot snapshot = session.Current;
+        var matching = snapshot.Items
             .Select((item, index) => new ItemView(index, item.Id, item.Caption))
             .Where(i => q is null || i.Id.Contains(q, StringComparison.OrdinalIgnoreCase) || (i.Caption?.Contains(q, StringComparison.OrdinalIgnoreCase) ?? false))
             .ToList();
         ItemView[] page = matching.Skip(offset).Take(limit).ToArray();
-        return WriteAsync(context, new ItemsView(session.Memory.Count, matching.Count, offset, limit, q, page));
+        return WriteAsync(context, new ItemsView(snapshot.Count, matching.Count, offset, limit, q, page, snapshot.Version));
     }
 
     public async Task ItemImageAsync(HttpContext context)
     {
         string raw = context.Request.RouteValues["index"]?.ToString() ?? "";
+        ServedSnapshot snapshot = session.Current;
         if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
         {
-            throw ApiException.NotFound($"No item '{raw}': items are numbered 0 to {session.Memory.Count - 1}.");
+            throw ApiException.NotFound(snapshot.Count == 0
+                ? $"No item '{raw}': this store holds no items yet."
+                : $"No item '{raw}': items are numbered 0 to {snapshot.Count - 1}.");
         }
 
-        byte[] png = session.StoredPng(index);
+        byte[] png = snapshot.StoredPng(index);
         context.Response.ContentType = "image/png";
         context.Response.Headers.CacheControl = "no-cache";
         await context.Response.Body.WriteAsync(png, context.RequestAborted).ConfigureAwait(false);
@@ -104,7 +125,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
 
         byte[] body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
         RecallRequest request = RecallRequest.Parse(body);
-        await WriteAsync(context, session.Recall(request, audio: null)).ConfigureAwait(false);
+        await WriteAsync(context, session.Current.Recall(request, audio: null)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -122,29 +143,10 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         RecallRequest cue;
         if (mediaType == "multipart/form-data")
         {
-            // Read (and cap) the body first, then parse the form from memory: what fails there is the body's framing, never the network.
-            request.Body = new MemoryStream(await ReadBodyAsync(request).ConfigureAwait(false));
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
-            {
-                // The body is all in memory, so running out of it means the framing is wrong, whatever the reader's message suggests.
-                string what = e is IOException
-                    ? $"it ends before the closing boundary --{Boundary(type)}--, or its parts are not framed by that boundary"
-                    : e.Message.Trim().TrimEnd('.');
-                throw ApiException.BadRequest(
-                    $"The multipart body is malformed ({what}): send multipart/form-data with the boundary named in its Content-Type, " +
-                    "each part framed by it and the body ending with the closing boundary, and the WAV as a file field named \"audio\".");
-            }
-
+            IFormCollection form = await ReadFormAsync(context, type, "the WAV as a file field named \"audio\"").ConfigureAwait(false);
             IFormFile file = form.Files.GetFile("audio") ?? (form.Files.Count > 0 ? form.Files[0] : null)
                 ?? throw ApiException.BadRequest("The form has no file: send the WAV as a file field named \"audio\".");
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-            wav = buffer.ToArray();
+            wav = await ReadFileAsync(file, context.RequestAborted).ConfigureAwait(false);
             name = string.IsNullOrEmpty(file.FileName) ? "audio" : file.FileName;
             string json = form["cue"].ToString();
             cue = json.Length == 0 ? new RecallRequest() : RecallRequest.Parse(System.Text.Encoding.UTF8.GetBytes(json));
@@ -163,10 +165,320 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         }
 
         AudioClip audio = WavFile.Read(wav, name);
-        await WriteAsync(context, session.Recall(cue, audio)).ConfigureAwait(false);
+        await WriteAsync(context, session.Current.Recall(cue, audio)).ConfigureAwait(false);
     }
 
-    public Task SeparabilityAsync(HttpContext context) => WriteAsync(context, session.Separability);
+    public Task SeparabilityAsync(HttpContext context) => WriteAsync(context, session.Current.Separability);
+
+    /// <summary>
+    /// Adds an item to the store: multipart/form-data with its image (a PNG file, field "image"), caption ("caption"),
+    /// sound (a WAV file, "sound" or "audio") and optionally its id ("id"; by default the image file's name without its
+    /// extension). Each slot the store has needs its part, and a part for a slot it lacks is refused; the PNG and WAV are
+    /// kept as given. Answers 201 with the item and the new count.
+    /// </summary>
+    public async Task AddAsync(HttpContext context)
+    {
+        if (!session.IsWritable)
+        {
+            throw ApiException.ReadOnly(session.ReadOnlyMessage("add items"));
+        }
+
+        HttpRequest request = context.Request;
+        _ = MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? type);
+        if (!string.Equals(type?.MediaType.Value, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(
+                StatusCodes.Status415UnsupportedMediaType,
+                $"POST /api/items takes multipart/form-data with the new item's fields: {ItemFields}; got {Shown(request.ContentType)}. With curl: -F image=@photo.png -F caption=\"…\".");
+        }
+
+        IFormCollection form = await ReadFormAsync(context, type, "the new item's fields in its parts").ConfigureAwait(false);
+        NewItemForm item = NewItemForm.Read(form);
+
+        // What the store keeps for every item, and what it has no slot for, before anything is decoded.
+        if (item.Image is not null && !session.HasSlot(Modality.ImageName))
+        {
+            throw ApiException.BadRequest($"This store has no image slot (it has {string.Join(", ", session.SlotNames)}): add the item without an image (leave the field \"image\" out).");
+        }
+
+        if (item.Image is null && session.HasSlot(Modality.ImageName))
+        {
+            throw ApiException.BadRequest("This store keeps an image for every item: give the new item's image, a PNG file in the field \"image\".");
+        }
+
+        if (item.Caption is null && session.HasSlot(Modality.TextName))
+        {
+            throw ApiException.BadRequest("This store keeps a caption for every item: give the new item's caption in the field \"caption\".");
+        }
+
+        if (item.Sound is not null && !session.HasSlot(Modality.AudioName))
+        {
+            throw ApiException.BadRequest($"This store has no audio slot (it has {string.Join(", ", session.SlotNames)}): add the item without a sound (leave the field \"{item.Sound.Name}\" out).");
+        }
+
+        if (item.Sound is null && session.HasSlot(Modality.AudioName))
+        {
+            throw ApiException.BadRequest("This store keeps a sound for every item: give the new item's sound, a WAV file in the field \"sound\".");
+        }
+
+        string id = item.Id
+            ?? (item.Image is { } named && Path.GetFileNameWithoutExtension(named.FileName) is { Length: > 0 } stem ? stem : null)
+            ?? throw ApiException.BadRequest("Give the new item an id in the field \"id\": without an image there is no file name to take it from.");
+        var media = new List<StoredMedia>();
+        float[]? pixels = null;
+        if (item.Image is { } image)
+        {
+            byte[] png = await ReadFileAsync(image, context.RequestAborted).ConfigureAwait(false);
+            string name = $"The image {(string.IsNullOrEmpty(image.FileName) ? "" : image.FileName + " ")}(field \"image\")";
+            try
+            {
+                pixels = session.PrepareImage(png, name);
+            }
+            catch (DataFormatException e)
+            {
+                throw ApiException.BadRequest($"{e.Message.TrimEnd('.')}. Send the item's image as a PNG file in the field \"image\".");
+            }
+
+            media.Add(new StoredMedia(Modality.ImageName, png));
+        }
+
+        AudioClip? sound = null;
+        if (item.Sound is { } file)
+        {
+            byte[] wav = await ReadFileAsync(file, context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                sound = WavFile.Read(wav, $"The sound {(string.IsNullOrEmpty(file.FileName) ? "" : file.FileName + " ")}(field \"{file.Name}\")");
+            }
+            catch (DataFormatException e)
+            {
+                throw ApiException.BadRequest($"{e.Message.TrimEnd('.')}. Send the item's sound as a WAV file in the field \"sound\".");
+            }
+
+            media.Add(new StoredMedia(Modality.AudioName, wav));
+        }
+
+        (ServedSnapshot snapshot, int index) = session.Add(new MemoryItem(id, item.Caption), pixels, sound, media);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.Headers.Location = ItemUrl(id);
+        await WriteAsync(context, new ItemAddedView(new ItemView(index, id, item.Caption), snapshot.Count, snapshot.Version)).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets the item <c>DELETE /api/items/{id}</c> names (URL-encoded; see <see cref="ItemId"/>): 200 with the new count, 404 naming an id the store lacks.</summary>
+    public async Task ForgetAsync(HttpContext context)
+    {
+        if (!session.IsWritable)
+        {
+            throw ApiException.ReadOnly(session.ReadOnlyMessage("forget items"));
+        }
+
+        string id = ItemId(context, out _, parts: []);
+        ServedSnapshot snapshot = session.Forget(id);
+        await WriteAsync(context, new ItemForgottenView(id, snapshot.Count, snapshot.Version)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>GET /api/items/{id}</c> (the item and which original media are kept), <c>/api/items/{id}/audio</c> (its sound as
+    /// given) and <c>/api/items/{id}/original</c> (its image as given).
+    /// </summary>
+    public async Task ItemAsync(HttpContext context)
+    {
+        string id = ItemId(context, out string? part, s_itemParts);
+        ServedSnapshot snapshot = session.Current;
+        if (part == "image.png")
+        {
+            throw ApiException.NotFound(
+                $"Stored images are served by index: GET /api/items/{{index}}/image.png, with an index that GET /api/items lists ('{id}' is not one). By id, GET /api/items/{{id}}/original serves a store's image as given.");
+        }
+
+        int index = snapshot.FindItem(new ItemReference(id, null));
+        switch (part)
+        {
+            case null:
+                MemoryItem item = snapshot.Items[index];
+                await WriteAsync(context, new ItemDetailView(
+                    index, item.Id, item.Caption, session.Media(id, Modality.ImageName) is not null, session.Media(id, Modality.AudioName) is not null, snapshot.Version)).ConfigureAwait(false);
+                break;
+            case "audio":
+                await MediaAsync(context, id, Modality.AudioName).ConfigureAwait(false);
+                break;
+            default:
+                await MediaAsync(context, id, Modality.ImageName).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    // An item's original image or sound as given: the bytes the store kept, or the file a reference names while it is still there.
+    private async Task MediaAsync(HttpContext context, string id, string kind)
+    {
+        string noun = kind == Modality.AudioName ? "sound" : "image";
+        if (!session.IsWritable)
+        {
+            throw ApiException.NotFound(
+                $"{session.Options.MemoryName ?? "This memory"} is a memory file: it keeps each item's codes, not its {noun} as given. A store keeps them: " +
+                "import the file into one (engram import), and add items with their media (POST /api/items, or engram add).");
+        }
+
+        StoredMedia media = session.Media(id, kind) ?? throw ApiException.NotFound(kind == Modality.AudioName && !session.HasSlot(Modality.AudioName)
+            ? $"Item '{id}' has no stored sound: this store has no audio slot (it has {string.Join(", ", session.SlotNames)}), so its items are kept without sounds."
+            : $"Item '{id}' has no stored {noun}: it was added without one, or imported from a memory file (which keeps codes, not media).");
+        string contentType = kind == Modality.AudioName ? "audio/wav" : "image/png";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.CacheControl = "no-cache";
+        if (media.Bytes is { } bytes)
+        {
+            await Results.File(bytes, IsKind(bytes, kind) ? contentType : "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        string path = session.ReferencePath(media.Reference ?? "");
+        if (media.Reference is null || !File.Exists(path))
+        {
+            throw ApiException.NotFound(
+                $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is gone: put it back there, or forget the item and add it again with its {noun}.");
+        }
+
+        var head = new byte[12];
+        await using (FileStream file = File.OpenRead(path))
+        {
+            _ = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (!IsKind(head, kind))
+        {
+            throw ApiException.NotFound(
+                $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is no longer a {(kind == Modality.AudioName ? "WAV" : "PNG")}: put the original back there, or forget the item and add it again with its {noun}.");
+        }
+
+        await Results.File(Path.GetFullPath(path), contentType, enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    // By signature: "RIFF", a size, "WAVE" for a WAV; the eight-byte signature for a PNG.
+    private static bool IsKind(ReadOnlySpan<byte> bytes, string kind) => kind == Modality.AudioName
+        ? bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WAVE"u8)
+        : bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0d, 0x0a, 0x1a, 0x0a]);
+
+    /// <summary>
+    /// The id in <c>/api/items/{id}</c> (and before a trailing <paramref name="parts"/> word such as <c>/audio</c>), read
+    /// from the request's raw target and URL-decoded: an id's '/' is sent as %2F (encodeURIComponent does so), or as a
+    /// plain '/' when the id's last part is none of those words. "sub%2Fphoto" and "sub/photo" both name the item
+    /// "sub/photo"; "%252F" names an id holding "%2F".
+    /// </summary>
+    private static string ItemId(HttpContext context, out string? part, IReadOnlyCollection<string> parts)
+    {
+        // Kestrel's decoded path keeps %2F as it is but decodes %25, so "%2F" there could be either: the raw target is unambiguous.
+        string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+        if (!raw.StartsWith('/'))
+        {
+            raw = context.Request.Path.Value ?? "";
+        }
+
+        int end = raw.IndexOfAny(['?', '#']);
+        string[] segments = (end < 0 ? raw : raw[..end]).Split('/');
+
+        // "", "api", "items", then the id's segments and the part.
+        string[] rest = segments.Length > 3 ? segments[3..] : [];
+        part = null;
+        if (rest.Length >= 2 && parts.Contains(rest[^1], StringComparer.Ordinal))
+        {
+            part = rest[^1];
+            rest = rest[..^1];
+        }
+
+        string id = Uri.UnescapeDataString(string.Join('/', rest));
+        if (id.Length == 0)
+        {
+            throw ApiException.NotFound("Name the item after /api/items/: its id, as GET /api/items lists it (URL-encoded, a '/' in it as %2F).");
+        }
+
+        return id;
+    }
+
+    private static string ItemUrl(string id) => $"/api/items/{Uri.EscapeDataString(id)}";
+
+    private async Task<IFormCollection> ReadFormAsync(HttpContext context, MediaTypeHeaderValue? type, string parts)
+    {
+        // Read (and cap) the body first, then parse the form from memory: what fails there is the body's framing, never the network.
+        HttpRequest request = context.Request;
+        request.Body = new MemoryStream(await ReadBodyAsync(request).ConfigureAwait(false));
+        try
+        {
+            return await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
+        {
+            // The body is all in memory, so running out of it means the framing is wrong, whatever the reader's message suggests.
+            string what = e is IOException
+                ? $"it ends before the closing boundary --{Boundary(type)}--, or its parts are not framed by that boundary"
+                : e.Message.Trim().TrimEnd('.');
+            throw ApiException.BadRequest(
+                $"The multipart body is malformed ({what}): send multipart/form-data with the boundary named in its Content-Type, " +
+                $"each part framed by it and the body ending with the closing boundary, and {parts}.");
+        }
+    }
+
+    private static async Task<byte[]> ReadFileAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>The fields of <c>POST /api/items</c>, each checked for its kind (a file or text) and given at most once.</summary>
+    private sealed record NewItemForm(IFormFile? Image, string? Caption, IFormFile? Sound, string? Id)
+    {
+        public static NewItemForm Read(IFormCollection form)
+        {
+            string? unknown = form.Keys.Concat(form.Files.Select(f => f.Name)).FirstOrDefault(n => !s_itemFields.Contains(n, StringComparer.Ordinal));
+            if (unknown is not null)
+            {
+                throw ApiException.BadRequest($"Unknown field '{unknown}' in the form: POST /api/items takes {ItemFields}.");
+            }
+
+            IFormFile? sound = File(form, "sound"), audio = File(form, "audio");
+            if (sound is not null && audio is not null)
+            {
+                throw ApiException.BadRequest("Give the sound once, in the field \"sound\" (or \"audio\"), not in both.");
+            }
+
+            return new NewItemForm(File(form, "image"), Text(form, "caption"), sound ?? audio, Text(form, "id"));
+        }
+
+        private static IFormFile? File(IFormCollection form, string name)
+        {
+            // A browser sends a file input left empty as a part without a file name, which reads as empty text: no file.
+            if (form[name].Any(v => !string.IsNullOrEmpty(v)))
+            {
+                throw ApiException.BadRequest($"The field \"{name}\" holds text; send the {(name == "image" ? "PNG" : "WAV")} as a file (with curl: -F {name}=@{(name == "image" ? "photo.png" : "sound.wav")}).");
+            }
+
+            IReadOnlyList<IFormFile> files = form.Files.GetFiles(name);
+            return files.Count switch
+            {
+                0 => null,
+                1 => files[0],
+                _ => throw ApiException.BadRequest($"The form gives {files.Count} files in the field \"{name}\"; an item takes one."),
+            };
+        }
+
+        // Text, or null when absent or blank; a file where text goes is refused.
+        private static string? Text(IFormCollection form, string name)
+        {
+            if (form.Files.GetFile(name) is not null)
+            {
+                throw ApiException.BadRequest($"The field \"{name}\" is a file; send the item's {name} as text (with curl: -F {name}=\"…\").");
+            }
+
+            Microsoft.Extensions.Primitives.StringValues values = form[name];
+            if (values.Count > 1)
+            {
+                throw ApiException.BadRequest($"The form gives {values.Count} values in the field \"{name}\"; an item takes one.");
+            }
+
+            string value = values.ToString().Trim();
+            return value.Length == 0 ? null : value;
+        }
+    }
 
     private static Task WriteAsync<T>(HttpContext context, T value) =>
         context.Response.WriteAsJsonAsync(value, ExplorerJson.Options, context.RequestAborted);

@@ -1,5 +1,6 @@
 using Engram.Hen;
 using Engram.Multimodal;
+using Engram.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,16 +10,26 @@ using Microsoft.Extensions.Logging;
 namespace Engram.Explorer;
 
 /// <summary>
-/// The web explorer of one <see cref="MultimodalMemory"/>: a page (<c>GET /</c>) and a JSON API to browse the
-/// stored items, recall from captions, images (uploaded or stored, occluded, noisy, brushed over) and sounds,
-/// watch the state settle step by step, and see how separable the stored codes are.
+/// The web explorer of one <see cref="MultimodalMemory"/> or one living <see cref="MemoryStore"/>: a page (<c>GET /</c>)
+/// and a JSON API to browse the stored items, recall from captions, images (uploaded or stored, occluded, noisy, brushed
+/// over) and sounds, watch the state settle step by step, and see how separable the stored codes are; a store's items
+/// can be added and forgotten too.
 /// </summary>
 /// <remarks>
-/// Endpoints: <c>GET /api/memory</c>, <c>GET /api/items?offset=&amp;limit=&amp;q=</c>,
-/// <c>GET /api/items/{index}/image.png</c>, <c>POST /api/recall</c> (JSON), <c>POST /api/recall/audio</c>
-/// (a WAV, multipart or as the body) and <c>GET /api/separability</c>. Errors are <c>{"error": "…"}</c> with
-/// 400 (a bad request, saying what was wrong), 404 (no such item), 413 (over the body limit) or 415 (wrong
-/// content type). The explorer has no authentication: it listens on loopback only unless told otherwise.
+/// <para>Endpoints: <c>GET /api/memory</c> (with <c>writable</c>: whether items can be added and forgotten),
+/// <c>GET /api/items?offset=&amp;limit=&amp;q=</c>, <c>GET /api/items/{index}/image.png</c> (by index),
+/// <c>POST /api/recall</c> (JSON), <c>POST /api/recall/audio</c> (a WAV, multipart or as the body),
+/// <c>GET /api/separability</c>; and by id, <c>GET /api/items/{id}</c> (the item, and which original media a store kept),
+/// <c>GET /api/items/{id}/audio</c> (its sound as given, audio/wav), <c>GET /api/items/{id}/original</c> (its image as
+/// given, image/png), <c>POST /api/items</c> (multipart/form-data: <c>image</c> a PNG file, <c>caption</c>, <c>sound</c>
+/// a WAV file (or <c>audio</c>), optional <c>id</c>; 201) and <c>DELETE /api/items/{id}</c>.</para>
+/// <para>An id in a path is URL-encoded, with a '/' in it as %2F (a plain '/' is taken too, unless the id's last part is
+/// <c>audio</c>, <c>original</c> or <c>image.png</c>); <c>/api/items/{index}/image.png</c> stays by index, as the page's
+/// thumbnails use it.</para>
+/// <para>Errors are <c>{"error": "…"}</c> with 400 (a bad request, saying what was wrong), 404 (no such item, or no
+/// stored sound), 405 (an add or forget asked of a memory file, which is read-only), 409 (an id already stored; a recall
+/// from a store with no items yet), 413 (over the body limit), 415 (wrong content type) or 503 (another process is
+/// writing to the store). The explorer has no authentication: it listens on loopback only unless told otherwise.</para>
 /// </remarks>
 public static class ExplorerApp
 {
@@ -30,13 +41,40 @@ public static class ExplorerApp
     /// <see cref="ExplorerOptions.Urls"/> (see <see cref="ListenAddress"/>); non-loopback ones are refused unless
     /// <see cref="ExplorerOptions.AllowRemote"/>.
     /// </summary>
+    /// <remarks>The memory is served as it is: adding and forgetting items is refused (405), since a memory file only reads.</remarks>
     public static WebApplication Create(MultimodalMemory memory, ExplorerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         options ??= new ExplorerOptions();
+        CheckOptions(options);
+        return Create(new ExplorerSession(memory, options), options);
+    }
+
+    /// <summary>
+    /// Builds the app over a living store, as <see cref="Create(MultimodalMemory, ExplorerOptions?)"/> does over a memory:
+    /// the API and the page also add items to <paramref name="store"/> and forget them. Each add or forget is written to
+    /// the store, then the served memory is replaced by a new snapshot of it; a request works on the snapshot it started
+    /// with. A store with no items is served too: it is described and takes adds, and a recall from it is refused (409)
+    /// until it has some.
+    /// </summary>
+    /// <remarks>The store stays the caller's: keep it open while the app runs, and dispose of it after the app.</remarks>
+    public static WebApplication Create(MemoryStore store, ExplorerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options ??= new ExplorerOptions();
+        CheckOptions(options);
+        return Create(new ExplorerSession(store, options), options);
+    }
+
+    private static void CheckOptions(ExplorerOptions options)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxRequestBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SeparabilityItems);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxImagePixels);
+    }
+
+    private static WebApplication Create(ExplorerSession session, ExplorerOptions options)
+    {
         IReadOnlyList<ListenAddress> addresses = CheckUrls(options.Urls, options.AllowRemote);
         var hosts = new HostFilter(addresses, CheckAllowedHosts(options.AllowedHosts));
 
@@ -75,18 +113,26 @@ public static class ExplorerApp
         });
 
         WebApplication app = builder.Build();
-        var api = new ExplorerApi(new ExplorerSession(memory, options), app.Logger);
+        var api = new ExplorerApi(session, app.Logger);
         app.Use(hosts.RejectForeignHostsAsync);
         app.Use(api.HandleErrorsAsync);
         app.MapGet("/", ServePage);
         app.MapGet("/api/memory", api.MemoryAsync);
         app.MapGet("/api/items", api.ItemsAsync);
+        app.MapPost("/api/items", api.AddAsync);
+
+        // By index (one segment, then image.png) before the catch-all by id: a route with a literal segment takes precedence over {**id}.
         app.MapGet("/api/items/{index}/image.png", api.ItemImageAsync);
+        app.MapGet("/api/items/{**id}", api.ItemAsync);
+        app.MapDelete("/api/items/{**id}", api.ForgetAsync);
         app.MapPost("/api/recall", api.RecallAsync);
         app.MapPost("/api/recall/audio", api.RecallAudioAsync);
         app.MapGet("/api/separability", api.SeparabilityAsync);
         app.Map("/api/{**rest}", context => ExplorerApi.WriteErrorAsync(
-            context, StatusCodes.Status404NotFound, $"No endpoint {context.Request.Method} {context.Request.Path}: see GET /api/memory, /api/items, /api/separability and POST /api/recall."));
+            context,
+            StatusCodes.Status404NotFound,
+            $"No endpoint {context.Request.Method} {context.Request.Path}: see GET /api/memory, /api/items, /api/items/{{id}}, /api/separability, " +
+            "POST /api/recall, POST /api/items and DELETE /api/items/{id}."));
         return app;
     }
 

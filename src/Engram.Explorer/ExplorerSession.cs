@@ -1,273 +1,198 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Globalization;
 using Engram.Data.Audio;
-using Engram.Data.Cues;
 using Engram.Data.Datasets;
 using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
 using Engram.Engines;
-using Engram.Evaluation;
 using Engram.Harmonic;
-using Engram.Hen;
-using Engram.Memory;
 using Engram.Multimodal;
+using Engram.Store;
 using Engram.Tensors;
+using Microsoft.AspNetCore.Http;
 
 namespace Engram.Explorer;
 
 /// <summary>
-/// The served memory and what the API does with it: cues built from requests, recalls, stored images and the
-/// separability histograms. One lock keeps the memory's encoders and recall to one request at a time (a local
-/// tool: simple beats parallel); another keeps uploaded images to one decode at a time, so that what parallel uploads
-/// allocate does not add up; stored images and the histograms are cached, since the memory does not change.
+/// The served memory: a memory file (read-only), or a living store that the API adds items to and forgets them from.
+/// The memory a request reads is <see cref="Current"/>, one <see cref="ServedSnapshot"/> taken once at the request's
+/// start; a write runs under its own lock (the store's write, then a new snapshot of the store, then the swap), so readers
+/// never wait for the database and never see half a write.
 /// </summary>
+/// <remarks>
+/// One lock (<see cref="RecallGate"/>) keeps the encoders, the engines and recall to one request at a time (a local tool:
+/// simple beats parallel); the encoders are shared by every snapshot and by the store's adds, so encoding a new item and
+/// making the new snapshot take it too. Another keeps uploaded images to one decode at a time, so that what parallel
+/// uploads allocate does not add up.
+/// </remarks>
 internal sealed class ExplorerSession
 {
     public const int MaxSteps = 1000;
     public const int MaxTraceSteps = 100;
     public const int MaxRunnersUp = 50;
 
-    // Decoded thumbnails are small (a few KB); keep up to this many.
-    private const int MaxCachedImages = 5000;
-    private const int SeparabilityBins = 40;
-
-    private const int SeparabilityBatch = 256;
-
-    private readonly Lock _gate = new();
+    private readonly Lock _write = new();
 
     // Its own lock, not the recall's: a large upload takes a second or more to decode, and a caption-only recall need not wait for it.
     private readonly Lock _decodeGate = new();
-    private readonly ConcurrentDictionary<int, byte[]> _storedPngs = new();
-    private readonly Lazy<SeparabilityView> _separability;
+    private readonly MemoryStore? _store;
+    private ServedSnapshot _current;
 
+    /// <summary>A memory file's memory, served as it is: <see cref="IsWritable"/> is false.</summary>
     public ExplorerSession(MultimodalMemory memory, ExplorerOptions options)
     {
-        Memory = memory;
         Options = options;
-        _separability = new Lazy<SeparabilityView>(MeasureSeparability, LazyThreadSafetyMode.ExecutionAndPublication);
+        Encoders = memory.Encoders;
+        EngineName = memory.Engine.Name;
+        _current = new ServedSnapshot(this, memory, 1);
     }
 
-    public MultimodalMemory Memory { get; }
+    /// <summary>A living store, served from a snapshot of it that every add and forget through the session replaces.</summary>
+    public ExplorerSession(MemoryStore store, ExplorerOptions options)
+    {
+        Options = options;
+        _store = store;
+        Encoders = store.Encoders;
+        EngineName = EngineCatalog.Choose(store.EngineName, store.Encoders.Harmonic).Name;
+        _current = TakeSnapshot(store, 1);
+    }
 
     public ExplorerOptions Options { get; }
 
-    public ImageShape? Shape => Memory.Encoders.Image?.Shape;
+    /// <summary>The encoders every snapshot (and every add) shares.</summary>
+    public MemoryEncoders Encoders { get; }
 
-    public SeparabilityView Separability => _separability.Value;
+    /// <summary>The engine the memory recalls with.</summary>
+    public string EngineName { get; }
 
-    public MemoryView Describe() => new(
-        Options.MemoryName,
-        Memory.Count,
-        Memory.Network.Layout.Slots.Select(s => new SlotView(s.Name, s.Length, s.Weight)).ToArray(),
-        Memory.Encoders.Described.Select(e => new EncoderView(e.Slot, e.Kind)).ToArray(),
-        Shape is { } shape ? new ImageShapeView(shape.Channels, shape.Height, shape.Width) : null,
-        OptionsOf(Memory.Engine.Resolve(null)),
-        Memory.Engine.Resolve(null).Hopfield?.CueMode is { } cueMode ? Names.Of(cueMode) : null,
-        new LimitsView(Options.MaxRequestBytes, Options.MaxImagePixels, Options.SeparabilityItems, MaxSteps, MaxTraceSteps, MaxRunnersUp),
-        Memory.Warnings.Take(20).ToArray(),
-        Memory.Engine.Name,
-        Memory.Engine is HarmonicEngine { Network: var network }
-            ? new HarmonicView(
-                network.Modalities.Select(m => new ModalityView(m.Name, m.Dimension, m.Lambda, m.Beta)).ToArray(),
-                network.Couplings.Select(c => new CouplingView(c.First, c.Second, c.Rank, c.SpectralNorm())).ToArray(),
-                network.CouplingRatio)
-            : null);
+    /// <summary>Whether the API may add and forget items: a store is written to, a memory file never.</summary>
+    public bool IsWritable => _store is not null;
 
-    /// <summary>Dec(ξ) of item <paramref name="index"/>'s stored image, as PNG.</summary>
-    public byte[] StoredPng(int index)
+    /// <summary>The memory as of now; a request reads it once and works on that.</summary>
+    public ServedSnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>Held while encoders or an engine run: recalls, stored images, adds and new snapshots.</summary>
+    public Lock RecallGate { get; } = new();
+
+    public ImageShape? Shape => Encoders.Image?.Shape;
+
+    /// <summary>The slots, in order, that the encoders make (what an empty store describes).</summary>
+    public IReadOnlyList<string> SlotNames => [.. Modality.Known.Select(m => m.Name).Where(HasSlot)];
+
+    /// <summary>An empty store's slots: each encoder's code length, weight 1 (as a store stores them).</summary>
+    public IReadOnlyList<SlotView> EmptySlots => SlotNames.Select(s => new SlotView(s, CodeLength(s), 1f)).ToArray();
+
+    /// <summary>An empty store's recall options as saved with it; a harmonic memory's similarity and β are its model's (null).</summary>
+    public OptionsView EmptyOptions => EngineName == HarmonicEngine.Kind.Name
+        ? new OptionsView(null, null, _store!.Options.MaxSteps)
+        : new OptionsView(Names.Of(_store!.Options.Similarity), _store.Options.Beta, _store.Options.MaxSteps);
+
+    public bool HasSlot(string slot) => slot switch
     {
-        CheckItem(index);
-        if (Shape is not { } shape)
-        {
-            throw ApiException.NotFound(NoSlot("image") + " It has no images to show.");
-        }
+        Modality.ImageName => Encoders.Image is not null,
+        Modality.TextName => Encoders.Text is not null,
+        Modality.AudioName => Encoders.Audio is not null,
+        _ => false,
+    };
 
-        if (_storedPngs.TryGetValue(index, out byte[]? cached))
-        {
-            return cached;
-        }
+    public string NoSlot(string slot) =>
+        $"This memory has no {slot} slot (it has {string.Join(", ", SlotNames)}): cue it with one of those.";
 
-        float[] image;
-        lock (_gate)
-        {
-            image = Memory.StoredImage(index)!;
-        }
-
-        byte[] png = PngViews.Encode(image, shape);
-        if (_storedPngs.Count < MaxCachedImages)
-        {
-            _storedPngs.TryAdd(index, png);
-        }
-
-        return png;
-    }
-
-    public void CheckItem(int index)
+    /// <summary>
+    /// Decodes an uploaded PNG as stored items are decoded, shrunk while decoding, then padded and resized to the memory's
+    /// image size: refused from its header when it has more pixels than the explorer takes, and one decode at a time.
+    /// <paramref name="name"/> names the upload in messages.
+    /// </summary>
+    public float[] PrepareImage(byte[] png, string name)
     {
-        if (index < 0 || index >= Memory.Count)
-        {
-            throw ApiException.NotFound($"No item {index}: this memory holds items 0 to {Memory.Count - 1}.");
-        }
-    }
-
-    /// <summary>The index of the item a request names by id or by index: a 404 naming it when there is none.</summary>
-    public int FindItem(ItemReference item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        if (item.Index is int index)
-        {
-            CheckItem(index);
-            return index;
-        }
-
-        for (int i = 0; i < Memory.Count; i++)
-        {
-            if (Memory.Items[i].Id == item.Id)
-            {
-                return i;
-            }
-        }
-
-        throw ApiException.NotFound(
-            $"No item has the id {item}: give the id of a stored item (GET /api/items lists them), or its index as a number, 0 to {Memory.Count - 1}.");
-    }
-
-    /// <summary>Builds the cue a request describes, recalls from it and answers with the recalled item, images and (when asked) the trace.</summary>
-    public RecallView Recall(RecallRequest request, AudioClip? audio)
-    {
-        string? text = string.IsNullOrWhiteSpace(request.Text) ? null : request.Text;
-        string? occlude = string.IsNullOrWhiteSpace(request.Occlude) || request.Occlude.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : request.Occlude;
-        double noise = request.Noise ?? 0;
-        if (!(noise >= 0 && double.IsFinite(noise)))
-        {
-            throw ApiException.BadRequest(Invariant($"noise is the σ of Gaussian noise on pixels in [0, 1], so it must be ≥ 0; got {noise}."));
-        }
-
-        float[]? image = ImageCue(request, out int? itemIndex);
-        if (image is null && (occlude is not null || noise > 0 || request.Mask is not null))
-        {
-            throw ApiException.BadRequest("occlude, noise and mask change an image cue: give image_png or item too.");
-        }
-
-        float[]? pixelMask = null;
-        int? hidden = null;
-        if (image is not null)
-        {
-            ImageShape shape = Shape!.Value;
-            if (noise > 0)
-            {
-                image = Noise.Gaussian(image, noise, new Random(request.Seed ?? 1)).Content;
-            }
-
-            float[] visible = Visible(request.Mask, occlude, shape);
-            hidden = visible.Count(v => v == 0);
-            if (hidden > 0)
-            {
-                // The memory takes one mask value per sample: every channel of a pixel shares the pixel's.
-                pixelMask = new float[image.Length];
-                for (int i = 0; i < image.Length; i++)
-                {
-                    pixelMask[i] = visible[i / shape.Channels];
-                    image[i] *= pixelMask[i];
-                }
-            }
-        }
-
-        RecallSettings? settings = Overrides(request);
-        int runnersUp = request.RunnersUp ?? 5;
-        if (runnersUp is < 1 or > MaxRunnersUp)
-        {
-            throw ApiException.BadRequest(Invariant($"runners_up must be from 1 to {MaxRunnersUp}; got {runnersUp}."));
-        }
-
-        MemoryRecall recall;
-        lock (_gate)
-        {
-            recall = Memory.Recall(new MemoryCue(image, pixelMask, text, audio), settings, request.Trace, runnersUp);
-        }
-
-        string[] slots = new MemoryCue(image, null, text, audio).Modalities.Select(m => m.Name).ToArray();
-        return new RecallView(
-            recall.Index,
-            recall.Id,
-            recall.Caption,
-            recall.TopWeight,
-            recall.Steps,
-            recall.Metastable,
-            recall.RunnersUp.Select(WeightView.Of).ToArray(),
-            recall.Energies,
-            PngViews.Base64(recall.Image, Shape),
-            PngViews.Base64(image, Shape),
-            new CueView(slots, hidden, image is null ? null : noise, image is null ? null : occlude, itemIndex),
-            new RecallOptionsView(
-                recall.Settings.Hopfield?.Similarity is { } similarity ? Names.Of(similarity) : null,
-                recall.Settings.Hopfield?.Beta,
-                recall.Settings.Steps ?? recall.Steps,
-                recall.Settings.Hopfield?.CueMode is { } cueMode ? Names.Of(cueMode) : null),
-            recall.Trace?.Select(s => new StepView(s.Step, s.Energy, s.Top.Select(WeightView.Of).ToArray(), PngViews.Base64(s.Image, Shape))).ToArray(),
-            recall.Clamped.Select(m => m.Name).ToArray(),
-            recall.Completed.Select(CompletedView.Of).ToArray(),
-            ConfidenceView.Of(recall.Confidence, Memory.Items));
-    }
-
-    private float[]? ImageCue(RecallRequest request, out int? itemIndex)
-    {
-        itemIndex = null;
-        if (request.ImagePng is null && request.Item is null)
-        {
-            return null;
-        }
-
-        if (request.ImagePng is not null && request.Item is not null)
-        {
-            throw ApiException.BadRequest("Give either image_png or item as the image cue, not both.");
-        }
-
-        if (Memory.Encoders.Image is not { } codec)
-        {
-            throw ApiException.BadRequest(NoSlot("image"));
-        }
-
-        if (request.Item is { } reference)
-        {
-            int item = FindItem(reference);
-            itemIndex = item;
-            lock (_gate)
-            {
-                return Memory.StoredImage(item)!;
-            }
-        }
-
-        string base64 = request.ImagePng!;
-        int comma = base64.StartsWith("data:", StringComparison.Ordinal) ? base64.IndexOf(',', StringComparison.Ordinal) : -1;
-        byte[] png;
-        try
-        {
-            png = Convert.FromBase64String(base64[(comma + 1)..]);
-        }
-        catch (FormatException)
-        {
-            throw ApiException.BadRequest("image_png is not base64: send the PNG file's bytes base64-encoded (a data: URL is accepted too).");
-        }
-
-        CheckPixels(png);
+        IImageCodec codec = Encoders.Image ?? throw ApiException.BadRequest(NoSlot("image"));
+        CheckPixels(png, name);
 
         // Shrunk while decoding, as stored items are (two rows and the small image, not the full-size one); one at a time,
         // so that parallel uploads take turns at the CPU rather than add up (an interlaced PNG is decoded whole first).
         lock (_decodeGate)
         {
             PngDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width) with { MaxPixels = Options.MaxImagePixels };
-            return ImageOps.Prepare(PngDecoder.Decode(png, "image_png", decode).Image, codec.Shape.Width, grey: codec.Shape.Channels == 1);
+            return ImageOps.Prepare(PngDecoder.Decode(png, name, decode).Image, codec.Shape.Width, grey: codec.Shape.Channels == 1);
         }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="item"/> in the store (encoded with its image and sound, and its original media kept), then
+    /// serves a snapshot that holds it; answers the new snapshot and the item's index in it. Refused with 405 for a memory
+    /// file, 409 for an id already stored.
+    /// </summary>
+    public (ServedSnapshot Snapshot, int Index) Add(MemoryItem item, float[]? image, AudioClip? sound, IReadOnlyList<StoredMedia> media)
+    {
+        MemoryStore store = WritableStore();
+        lock (_write)
+        {
+            if (Current.IndexOf(item.Id) is not null)
+            {
+                throw AlreadyStored(item.Id);
+            }
+
+            Tensor? pixels = image is null ? null : Tensor.FromArray(image, 1, image.Length);
+            try
+            {
+                lock (RecallGate)
+                {
+                    Written(() => store.Add([item], pixels, sound is null ? null : [sound], [media]));
+                }
+            }
+            catch (ArgumentException) when (store.List().Any(i => i.Id == item.Id))
+            {
+                // Added meanwhile by another process (`engram add`): this snapshot had not seen it.
+                throw AlreadyStored(item.Id);
+            }
+
+            ServedSnapshot next = Swap(store);
+            return (next, next.IndexOf(item.Id) ?? next.Count - 1);
+        }
+    }
+
+    /// <summary>Forgets item <paramref name="id"/> (its codes and media) and serves a snapshot without it; 404 naming it when the store holds no such item.</summary>
+    public ServedSnapshot Forget(string id)
+    {
+        MemoryStore store = WritableStore();
+        lock (_write)
+        {
+            try
+            {
+                Written(() => store.Forget(id));
+            }
+            catch (ArgumentException)
+            {
+                ServedSnapshot now = Current;
+                throw ApiException.NotFound(now.Count == 0
+                    ? $"No item has the id '{id}': this store holds no items."
+                    : $"No item has the id '{id}', so there is nothing to forget: give the id of a stored item (GET /api/items lists them).");
+            }
+
+            return Swap(store);
+        }
+    }
+
+    /// <summary>The original media of kind <paramref name="kind"/> kept for item <paramref name="id"/>, or null (always, for a memory file).</summary>
+    public StoredMedia? Media(string id, string kind) => _store?.Media(id, kind);
+
+    /// <summary>Where a media reference points: a relative path is taken from the store's folder.</summary>
+    public string ReferencePath(string reference) =>
+        Path.IsPathRooted(reference) ? reference : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_store!.Path))!, reference);
+
+    /// <summary>What the API says when asked to change a memory file.</summary>
+    public string ReadOnlyMessage(string what)
+    {
+        string name = Options.MemoryName ?? "the memory file";
+        string store = Path.ChangeExtension(Options.MemoryName ?? "memory.engram", ".store");
+        return $"This explorer serves {name}, a memory file, which is read-only: it cannot {what}. To add and forget items, import it into a store " +
+            $"(engram import --memory {name} --out {store}) and serve that (engram serve --memory {store}).";
     }
 
     // The decoder refuses an image over the cap itself; reading its size from the header first says so in the explorer's words
     // (when there is no header to read, the decoder says what is wrong).
-    private void CheckPixels(ReadOnlySpan<byte> png)
+    private void CheckPixels(ReadOnlySpan<byte> png, string name)
     {
         // Signature (8 bytes), then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4), both big-endian.
         if (png.Length < 24 || !png[12..16].SequenceEqual("IHDR"u8))
@@ -278,156 +203,70 @@ internal sealed class ExplorerSession
         long width = BinaryPrimitives.ReadUInt32BigEndian(png[16..]), height = BinaryPrimitives.ReadUInt32BigEndian(png[20..]);
         if (width * height > Options.MaxImagePixels)
         {
-            string size = Invariant($"image_png is {width}×{height} pixels ({width * height / 1e6:0.#} megapixels)");
-            string cap = Invariant($"the explorer takes images of at most {Options.MaxImagePixels / 1e6:0.#} megapixels (such as 6000×4000)");
+            string size = Invariant($"{name} is {width}×{height} pixels{(width * height >= 1_000_000 ? Invariant($" ({width * height / 1e6:0.#} megapixels)") : "")}");
+            string example = Options.MaxImagePixels == ExplorerOptions.DefaultMaxImagePixels ? " (such as 6000×4000)" : "";
+            string cap = Options.MaxImagePixels >= 1_000_000
+                ? Invariant($"the explorer takes images of at most {Options.MaxImagePixels / 1e6:0.#} megapixels{example}")
+                : Invariant($"the explorer takes images of at most {Options.MaxImagePixels:N0} pixels");
+            // A side the memory still gets every detail from (the decoder shrinks to 8 × its side anyway), within the cap.
+            long side = Math.Min(Shape!.Value.Width * DatasetImages.DecodeSideFactor, (long)Math.Sqrt(Options.MaxImagePixels));
             throw ApiException.BadRequest(
-                $"{size}; {cap}. Scale it down to about {Shape!.Value.Width * DatasetImages.DecodeSideFactor} pixels a side (it is shrunk to {Shape.Value.Width}×{Shape.Value.Height} anyway) and send it again.");
+                $"{size}; {cap}. Scale it down to about {side} pixels a side (it is shrunk to {Shape.Value.Width}×{Shape.Value.Height} anyway) and send it again.");
         }
     }
 
-    // One value per pixel, 1 = visible: the occluded half and the brushed mask, combined.
-    private static float[] Visible(float[]? mask, string? occlude, ImageShape shape)
+    private MemoryStore WritableStore() =>
+        _store ?? throw new ApiException(StatusCodes.Status405MethodNotAllowed, ReadOnlyMessage("add or forget items"));
+
+    private static ApiException AlreadyStored(string id) => new(
+        StatusCodes.Status409Conflict,
+        $"The store already holds an item with the id '{id}': forget it first (the item's Forget button, or DELETE /api/items/{Uri.EscapeDataString(id)}), or give the new item an id of its own (the field \"id\").");
+
+    // A store another process is writing to (`engram add` in a terminal) is busy past SQLite's timeout: the client may try again.
+    private static void Written(Action write)
     {
-        int pixels = shape.Height * shape.Width;
-        var visible = new float[pixels];
-        visible.AsSpan().Fill(1f);
-        if (mask is not null)
+        try
         {
-            if (mask.Length != pixels)
-            {
-                throw ApiException.BadRequest(Invariant(
-                    $"mask has {mask.Length} values; this memory's images are {shape.Width}×{shape.Height}, so it needs {pixels}, one per pixel (1 = visible, 0 = hidden), row by row."));
-            }
-
-            for (int p = 0; p < pixels; p++)
-            {
-                if (mask[p] is not (0f or 1f))
-                {
-                    throw ApiException.BadRequest(Invariant($"mask[{p}] is {mask[p]}; the mask takes 1 (visible) or 0 (hidden) for each pixel."));
-                }
-
-                visible[p] = mask[p];
-            }
+            write();
         }
-
-        if (occlude is not null)
+        catch (IOException e)
         {
-            OcclusionRegion region;
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, e.Message);
+        }
+    }
+
+    private ServedSnapshot Swap(MemoryStore store)
+    {
+        ServedSnapshot next = TakeSnapshot(store, Current.Version + 1);
+        Volatile.Write(ref _current, next);
+        return next;
+    }
+
+    private ServedSnapshot TakeSnapshot(MemoryStore store, long version)
+    {
+        MultimodalMemory? memory;
+        lock (RecallGate)
+        {
             try
             {
-                region = Occlusion.Parse(occlude);
+                memory = store.Snapshot();
             }
-            catch (ArgumentException)
+            catch (InvalidOperationException) when (store.Count == 0)
             {
-                throw ApiException.BadRequest($"Unknown occlusion '{occlude}'; use none, bottom-half, top-half, left-half or right-half.");
-            }
-
-            float[] half = Occlusion.Mask(region, shape.Height, shape.Width);
-            for (int p = 0; p < pixels; p++)
-            {
-                visible[p] *= half[p];
+                // An empty store has no memory to recall from: the explorer still describes it, lists no items and takes adds.
+                memory = null;
             }
         }
 
-        return visible;
+        return new ServedSnapshot(this, memory, version);
     }
 
-    private RecallSettings? Overrides(RecallRequest request)
+    private int CodeLength(string slot) => slot switch
     {
-        if (request.Beta is float beta && !(beta > 0 && float.IsFinite(beta)))
-        {
-            throw ApiException.BadRequest(Invariant($"beta (β, the inverse temperature) must be a number > 0; got {beta}."));
-        }
-
-        int steps = request.Steps ?? Memory.Options.MaxSteps;
-        if (steps is < 1 or > MaxSteps)
-        {
-            throw ApiException.BadRequest(Invariant($"steps must be from 1 to {MaxSteps}; got {steps}."));
-        }
-
-        if (request.Trace && steps > MaxTraceSteps)
-        {
-            throw ApiException.BadRequest(Invariant(
-                $"A traced recall recalls again for every step, so it takes at most {MaxTraceSteps} steps; this one would take {steps}. Ask for fewer steps, or leave trace off."));
-        }
-
-        var hopfield = new HopfieldSettings
-        {
-            Beta = request.Beta,
-            Similarity = request.Similarity is null ? null : Names.ParseSimilarity(request.Similarity),
-            CueMode = request.CueMode is null ? null : Names.ParseCueMode(request.CueMode),
-        };
-        return new RecallSettings { Steps = request.Steps, Hopfield = hopfield.Any ? hopfield : null };
-    }
-
-    private static OptionsView OptionsOf(RecallSettings settings) =>
-        new(settings.Hopfield?.Similarity is { } similarity ? Names.Of(similarity) : null, settings.Hopfield?.Beta, settings.Steps ?? 1);
-
-    private string NoSlot(string slot) =>
-        $"This memory has no {slot} slot (it has {string.Join(", ", Memory.Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.";
-
-    // The paper's Figure 3 for this memory: each stored code against the code of its own decoded image with the
-    // bottom half hidden (i = j), and against every other stored code (i ≠ j).
-    private SeparabilityView MeasureSeparability()
-    {
-        int total = Memory.Count, n = Math.Min(total, Options.SeparabilityItems);
-        SlotLayout layout = Memory.Network.Layout;
-        IImageCodec? codec = Memory.Encoders.Image;
-        Slot slot = codec is not null && layout.Contains("image") ? layout["image"] : layout.Slots[0];
-        SeparabilityReport report;
-        string cue;
-        lock (_gate)
-        {
-            Tensor stored = Memory.StoredCodes(slot.Name, 0, n);
-            Tensor cues;
-            if (slot.Name == "image")
-            {
-                cues = OccludedCodes(stored, codec!);
-                cue = "the code of its own stored image, decoded, with the bottom half hidden";
-            }
-            else
-            {
-                cues = stored;
-                cue = $"its own stored {slot.Name} code (this memory has no image slot to hide half of, so i = j is 1)";
-            }
-
-            report = SeparabilityReport.Measure(cues, stored, SeparabilityBins);
-        }
-
-        long pairs = (long)n * (n - 1);
-        bool capped = n < total;
-        return new SeparabilityView(
-            slot.Name,
-            cue,
-            n,
-            total,
-            capped,
-            capped ? Invariant($"Measured the first {n:N0} of {total:N0} items: every pair is binned (N² cosines), so the explorer stops at {Options.SeparabilityItems:N0}.") : null,
-            report.BinEdges,
-            report.Matched.Select(c => c / (double)n).ToArray(),
-            report.Unmatched.Select(c => pairs == 0 ? 0 : c / (double)pairs).ToArray(),
-            report.Overlap,
-            report.MatchedMean,
-            double.IsFinite(report.UnmatchedMean) ? report.UnmatchedMean : null,
-            report.CosineAccuracy);
-    }
-
-    // In batches: a conv codec's activations for thousands of images at once would take gigabytes.
-    private static Tensor OccludedCodes(Tensor stored, IImageCodec codec)
-    {
-        ImageShape shape = codec.Shape;
-        float[] pixelMask = Occlusion.Mask(OcclusionRegion.BottomHalf, shape.Height, shape.Width)
-            .SelectMany(m => Enumerable.Repeat(m, shape.Channels)).ToArray();
-        var cues = new Tensor(stored.RowCount, codec.CodeLength);
-        for (int start = 0; start < stored.RowCount; start += SeparabilityBatch)
-        {
-            int rows = Math.Min(SeparabilityBatch, stored.RowCount - start);
-            Tensor images = Occlusion.Apply(codec.Decode(stored.Rows(start, rows)), pixelMask);
-            codec.Encode(images).Span.CopyTo(cues.Span.Slice(start * codec.CodeLength, rows * codec.CodeLength));
-        }
-
-        return cues;
-    }
+        Modality.ImageName => Encoders.Image!.CodeLength,
+        Modality.TextName => Encoders.Text!.CodeLength,
+        _ => Encoders.Audio!.CodeLength,
+    };
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

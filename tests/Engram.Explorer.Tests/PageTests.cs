@@ -55,6 +55,10 @@ public sealed class PageTests(ExplorerServer server)
         // Given item 4 picked from the grid, with its bottom half hidden
         await page.ClickAsync("[data-testid=item-4]");
         await Expect(page.Locator("[data-testid=item-4]")).ToHaveAttributeAsync("aria-pressed", "true");
+
+        // (shown under "Selected item", with nothing to forget it with: a memory file only reads)
+        await Expect(page.Locator("[data-testid=selected-id]")).ToHaveTextAsync(server.Emoji[4].Id);
+        await Expect(page.Locator("#forget-item")).ToBeHiddenAsync();
         await page.SelectOptionAsync("#occlude", "bottom-half");
 
         // When Recall is pressed
@@ -153,6 +157,9 @@ public sealed class PageTests(ExplorerServer server)
         // The grid shows every stored item, with its caption; a filter narrows it
         await Expect(page.Locator("#items .item")).ToHaveCountAsync(ExplorerServer.ItemCount);
         await Expect(page.Locator("#memory-summary")).ToContainTextAsync("40 items");
+
+        // A memory file only reads: there is no form to add an item
+        await Expect(page.Locator("#add-form")).ToBeHiddenAsync();
         string caption = server.Emoji[12].Caption!;
         int matching = server.Emoji.Count(e => e.Id.Contains(caption, StringComparison.OrdinalIgnoreCase) || e.Caption!.Contains(caption, StringComparison.OrdinalIgnoreCase));
         Assert.True(matching < ExplorerServer.ItemCount);
@@ -211,6 +218,107 @@ public sealed class PageTests(ExplorerServer server)
             Assert.True(energies[t] <= energies[t - 1] + 1e-6 * Math.Abs(energies[t - 1]), $"energy rose at sweep {t}: {energies[t - 1]} → {energies[t]}");
         }
 
+        browser.AssertNoErrors();
+    }
+
+    [ChromiumFact]
+    public async Task An_item_added_through_the_form_is_listed_recalled_shown_as_given_and_forgotten_with_its_button()
+    {
+        // Given the page of a store of 12 emoji
+        ChromiumFactAttribute.Require();
+        await using StoreExplorer explorer = await StoreExplorer.ImagesAndCaptionsAsync(12);
+        await using var browser = await Browser.OpenAsync(explorer.BaseAddress);
+        IPage page = browser.Page;
+        await Expect(page.Locator("#add-form")).ToBeVisibleAsync();
+        await Expect(page.Locator("#add-sound-row")).ToBeHiddenAsync();
+        await Expect(page.Locator("#items .item")).ToHaveCountAsync(12);
+
+        // When a PNG and a caption are given in the form, and Add pressed
+        await page.SetInputFilesAsync("#add-image", new FilePayload { Name = "lamp.png", MimeType = "image/png", Buffer = explorer.Png(30) });
+        await page.FillAsync("#add-caption", "my own desk lamp");
+        await page.ClickAsync("#add-submit");
+
+        // Then it is listed, under its file's name, and the summary counts it
+        await Expect(page.Locator("#items-status")).ToHaveTextAsync("Added lamp as item 12; the memory holds 13 items.");
+        await Expect(page.Locator("#items .item")).ToHaveCountAsync(13);
+        await Expect(page.Locator("#memory-summary")).ToContainTextAsync("13 items");
+        ILocator lamp = page.Locator("#items .item[data-id='lamp']");
+        await Expect(lamp).ToHaveCountAsync(1);
+        Assert.Empty(await page.InputValueAsync("#add-caption"));
+
+        // And its caption recalls it
+        await page.FillAsync("#caption", "my own desk lamp");
+        await page.ClickAsync("#recall");
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync("lamp");
+
+        // And picked, it shows beside its details the PNG as it was given (64 × 64, not the memory's 32 × 32)
+        await lamp.ClickAsync();
+        await Expect(page.Locator("[data-testid=selected-id]")).ToHaveTextAsync("lamp");
+        await Expect(page.Locator("#item-original")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('item-original').naturalWidth > 0");
+        Assert.Equal(64, await page.EvalOnSelectorAsync<int>("#item-original", "img => img.naturalWidth"));
+        await Expect(page.Locator("#item-audio-block")).ToBeHiddenAsync();
+
+        // When Forget is pressed and the question dismissed, Then it stays; when it is accepted, Then the item is gone
+        var questions = new List<string>();
+        bool accept = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            questions.Add(dialog.Message);
+            await (accept ? dialog.AcceptAsync() : dialog.DismissAsync());
+        };
+        await page.ClickAsync("#forget-item");
+        await Expect(page.Locator("#item-details")).ToBeVisibleAsync();
+        Assert.Contains(explorer.Store.List(), i => i.Id == "lamp");
+        accept = true;
+        await page.ClickAsync("#forget-item");
+        await Expect(page.Locator("#items-status")).ToHaveTextAsync("Forgot lamp; the memory holds 12 items.");
+        await Expect(page.Locator("#items .item")).ToHaveCountAsync(12);
+        await Expect(lamp).ToHaveCountAsync(0);
+        await Expect(page.Locator("#item-details")).ToBeHiddenAsync();
+        Assert.Equal(2, questions.Count);
+        Assert.All(questions, q => Assert.StartsWith("Forget lamp?", q, StringComparison.Ordinal));
+        Assert.DoesNotContain(explorer.Store.List(), i => i.Id == "lamp");
+        browser.AssertNoErrors();
+
+        // And an item the store refuses (an id it holds) shows the server's message, as other errors show
+        await page.SetInputFilesAsync("#add-image", new FilePayload { Name = "again.png", MimeType = "image/png", Buffer = explorer.Png(31) });
+        await page.FillAsync("#add-caption", "a second one");
+        await page.FillAsync("#add-id", explorer.Emoji[0].Id);
+        await page.ClickAsync("#add-submit");
+        await Expect(page.Locator("#error")).ToContainTextAsync($"The store already holds an item with the id '{explorer.Emoji[0].Id}'");
+        await Expect(page.Locator("#items .item")).ToHaveCountAsync(12);
+    }
+
+    [ChromiumFact]
+    public async Task An_item_added_with_its_sound_has_that_sound_to_play_on_the_page()
+    {
+        // Given the page of a store of captions and sounds
+        ChromiumFactAttribute.Require();
+        await using StoreExplorer explorer = await StoreExplorer.CaptionsAndSoundsAsync(3);
+        await using var browser = await Browser.OpenAsync(explorer.BaseAddress);
+        IPage page = browser.Page;
+        await Expect(page.Locator("#add-image-row")).ToBeHiddenAsync();
+
+        // When an item is added with its caption, a WAV of half a second and an id
+        await page.FillAsync("#add-caption", "a high whistle");
+        await page.SetInputFilesAsync("#add-sound", new FilePayload { Name = "whistle.wav", MimeType = "audio/wav", Buffer = StoreExplorer.Wav(StoreExplorer.Tone(880)) });
+        await page.FillAsync("#add-id", "whistle");
+        await page.ClickAsync("#add-submit");
+        await Expect(page.Locator("#items .item[data-id='whistle']")).ToHaveCountAsync(1);
+
+        // Then, picked, it offers its sound in an audio player, which reads it as half a second long
+        await page.ClickAsync("#items .item[data-id='whistle']");
+        await Expect(page.Locator("#item-audio")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('item-audio').readyState >= 1");
+        double duration = await page.EvalOnSelectorAsync<double>("#item-audio", "a => a.duration");
+        Assert.InRange(duration, 0.45, 0.55);
+        await Expect(page.Locator("#item-original-block")).ToBeHiddenAsync();
+
+        // And an item stored without a WAV offers none
+        await page.ClickAsync($"#items .item[data-id='{explorer.Emoji[0].Id}']");
+        await Expect(page.Locator("[data-testid=selected-id]")).ToHaveTextAsync(explorer.Emoji[0].Id);
+        await Expect(page.Locator("#item-audio-block")).ToBeHiddenAsync();
         browser.AssertNoErrors();
     }
 

@@ -55,6 +55,66 @@ public sealed partial class ServeCommandTests(ExplorerServer server)
         }
     }
 
+    [Fact]
+    public async Task Serve_opens_a_store_for_writing_and_serves_what_is_added_to_it()
+    {
+        // Given a store imported from the memory file, served by `engram serve` in its own process
+        string folder = Directory.CreateTempSubdirectory("engram-serve-store-").FullName;
+        string store = Path.Combine(folder, "emoji.store");
+        using Process process = StartServe(store, folder);
+        try
+        {
+            // When it says where it listens, an item is added there and another forgotten
+            string line = (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+            Assert.Contains("Serving emoji.store (40 items; image, text; a store: the page adds and forgets items) at http://127.0.0.1:", line, StringComparison.Ordinal);
+            using var client = new HttpClient { BaseAddress = new Uri(Url().Match(line).Value) };
+            using var form = StoreExplorer.Form([("image", "mine.png", Engram.Data.Png.PngEncoder.Encode(server.Emoji[5].Image))], [("caption", "one of my own")]);
+            using (HttpResponseMessage added = await client.PostAsync(new Uri("/api/items", UriKind.Relative), form))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Created, added.StatusCode);
+            }
+
+            using (HttpResponseMessage forgotten = await client.DeleteAsync(new Uri($"/api/items/{server.Emoji[0].Id}", UriKind.Relative)))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, forgotten.StatusCode);
+            }
+
+            // Then the explorer serves the store as it is now, and says it is writable
+            string memory = await client.GetStringAsync(new Uri("/api/memory", UriKind.Relative));
+            Assert.Contains("\"count\":40", memory, StringComparison.Ordinal);
+            Assert.Contains("\"writable\":true", memory, StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        // And the store file holds it, for the next `engram` command that opens it
+        using (Engram.Store.MemoryStore opened = Engram.Store.MemoryStore.Open(store))
+        {
+            Assert.Equal(40, opened.Count);
+            Assert.Contains(opened.List(), i => i.Id == "mine");
+            Assert.DoesNotContain(opened.List(), i => i.Id == server.Emoji[0].Id);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private Process StartServe(string store, string folder)
+    {
+        var (code, _, error) = Run("import", "--memory", server.MemoryPath, "--out", store);
+        Assert.True(code == 0, error);
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "Engram.Cli.dll"), "serve", "--memory", store, "--urls", "http://127.0.0.1:0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:5000")]
     [InlineData("http://*:5000")]
