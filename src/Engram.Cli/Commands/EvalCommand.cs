@@ -22,6 +22,7 @@ internal static class EvalCommand
 
         eval.Subcommands.Add(EvalHarmonic.Create(context));
         eval.Subcommands.Add(EvalConfidence.Create(context));
+        eval.Subcommands.Add(EvalZeroShot.Create(context));
         eval.Subcommands.Add(CreateCompare(context));
         return eval;
     }
