@@ -23,6 +23,7 @@ internal static class EvalCommand
         eval.Subcommands.Add(EvalHarmonic.Create(context));
         eval.Subcommands.Add(EvalConfidence.Create(context));
         eval.Subcommands.Add(EvalZeroShot.Create(context));
+        eval.Subcommands.Add(EvalZeroShot.Paraphrase(context));
         eval.Subcommands.Add(CreateCompare(context));
         return eval;
     }

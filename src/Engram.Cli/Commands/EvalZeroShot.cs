@@ -85,6 +85,46 @@ internal static class EvalZeroShot
         return command;
     }
 
+    /// <summary><c>engram eval paraphrase</c>: the emoji's other wordings as cues, through each text encoder.</summary>
+    public static Command Paraphrase(CliContext context)
+    {
+        var output = new Option<string?>("--out")
+        {
+            Description = "Folder for paraphrase.csv, .md and .json (default: eval-results/paraphrase). An earlier run's files there are replaced; any other file of those names is refused unless --force.",
+            HelpName = "FOLDER",
+        };
+        Option<bool> force = OutputOptions.Force();
+        var encoders = new Option<string[]>("--text-encoder")
+        {
+            Description = "A text encoder to compare (a weight file or an encoder name), repeatable. Default: data/models/emoji-text.safetensors.",
+            HelpName = "PATH|NAME",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("paraphrase",
+            "Other wordings as cues: every emoji's name is stored through a text encoder, and every short name that differs from it (979 of them, such as " +
+            "\"grinning\" for \"grinning face\") is a cue, found when its nearest stored name (cosine, the text slot alone) is its own emoji's. The in-project " +
+            "n-gram encoder was trained on those very names; a pretrained encoder meets them zero-shot.\n\n" +
+            "Examples:\n  engram eval paraphrase\n  engram eval paraphrase --text-encoder data/models/emoji-text.safetensors --text-encoder minilm")
+        {
+            output, encoders, force,
+        };
+        command.SetAction(parse =>
+        {
+            string[] given = parse.GetValue(encoders) ?? [];
+            string[] chosen = given.Length > 0
+                ? given
+                : [Path.Combine(ExperimentEncoders.ShippedModels() ?? throw new DirectoryNotFoundException("No trained weights found: run from the repository (data/models), or name the encoders with --text-encoder."), "emoji-text.safetensors")];
+            Engram.Data.Datasets.IDataset emoji = Engram.Data.Datasets.EmojiDataset.Load();
+            IReadOnlyList<ParaphraseResult> results = [];
+            return EvalExperiments.RunAndWrite(context, "paraphrase", false, parse.GetValue(output) ?? Path.Combine("eval-results", "paraphrase"), parse.GetValue(force), () =>
+            {
+                (ExperimentReport report, results) = ParaphraseExperiment.Run(emoji, chosen, line => context.Output.WriteLine(line));
+                return report;
+            }, (c, _) => c.Console.WriteLine(ParaphraseExperiment.Table(results)));
+        });
+        return command;
+    }
+
     private static ZeroShotEncoders ParsePair(string value)
     {
         int equals = value.IndexOf('=', StringComparison.Ordinal);
