@@ -68,6 +68,12 @@ public enum OutputFileKind
     /// --force, not even by another store: what was added to it since it was made is nowhere else.
     /// </summary>
     Store,
+
+    /// <summary>
+    /// A copy of an item's original as the user gave it (<c>engram recall --originals</c>): the user's own photo or recording,
+    /// which carries no mark of Engram's, so it is never recognised and never replaced without --force.
+    /// </summary>
+    Original,
 }
 
 /// <summary>
@@ -212,6 +218,7 @@ public static class OutputPath
         OutputFileKind.DemoReport => "an engram demo report",
         OutputFileKind.EngramImage => "an image saved by Engram",
         OutputFileKind.Store => "a living store (from engram build --store or engram import)",
+        OutputFileKind.Original => "a copy of a recalled item's original photo or recording",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown kind of file."),
     };
 

@@ -101,9 +101,21 @@ public sealed class StoreCommandTests : IDisposable
             Assert.Equal(File.ReadAllBytes(Path.Combine(photos, "item4.wav")), opened.Media("item4", "audio")!.Bytes);
         }
 
-        (code, string recalled, error) = CliRunner.Run("recall", "--memory", store, "--text", "thing number 3 of the folder", "--json", "-");
+        string found = Path.Combine(_folder, "found");
+        (code, string recalled, error) = CliRunner.Run("recall", "--memory", store, "--text", "thing number 3 of the folder", "--originals", found, "--json", "-");
         Assert.True(code == 0, error);
         Assert.Equal("item3", JsonDocument.Parse(recalled).RootElement.GetProperty("item_id").GetString());
+
+        // And the recall hands back the user's own photo and recording, byte for byte
+        Assert.Equal(File.ReadAllBytes(Path.Combine(photos, "item3.png")), File.ReadAllBytes(Path.Combine(found, "item3.png")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(photos, "item3.wav")), File.ReadAllBytes(Path.Combine(found, "item3.wav")));
+        (code, _, error) = CliRunner.Run("recall", "--memory", store, "--text", "thing number 3 of the folder", "--originals", found);
+        Assert.Equal((1, true), (code, error.Contains("--force", StringComparison.Ordinal)));
+        string file = Path.Combine(_folder, "photos.engram");
+        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--image-codec", "raw", "--out", file);
+        Assert.True(code == 0, error);
+        (code, _, error) = CliRunner.Run("recall", "--memory", file, "--text", "thing number 3 of the folder", "--originals", found);
+        Assert.Equal((1, true), (code, error.Contains("keeps codes only", StringComparison.Ordinal)));
 
         // And building over the store is refused without --force (it may hold what was added since), and replaces it with
         // --force, here keeping only references to the originals

@@ -11,6 +11,7 @@ using Engram.Evaluation.Experiments;
 using Engram.Hen;
 using Engram.Memory;
 using Engram.Multimodal;
+using Engram.Store;
 using Engram.Tensors;
 using Spectre.Console;
 
@@ -35,6 +36,13 @@ internal sealed class MemoryRecallOptions
 
     public Option<string?> Save { get; } = new("--save") { Description = "Write the recalled image (decoded) to this PNG.", HelpName = "PNG" };
 
+    public Option<string?> Originals { get; } = new("--originals")
+    {
+        Description = "Write the recalled item's originals as they were given (its photo, its recording: a store keeps them) into this folder, " +
+            "named by the item's id and their format. A file already there is replaced only with --force.",
+        HelpName = "FOLDER",
+    };
+
     public Option<bool> NoVerify { get; } = MemoryFileOptions.NoVerify();
 
     public Option<string[]> Models { get; } = MemoryFileOptions.Models();
@@ -58,6 +66,17 @@ internal static class MemoryRecallCommand
         if (savePath is not null)
         {
             OutputPath.CheckReplaceable(savePath, OutputFileKind.EngramImage, force, "--save");
+        }
+
+        string? originals = parse.GetValue(o.Originals);
+        if (originals is not null)
+        {
+            if (!MemoryStore.IsStore(path))
+            {
+                throw new ArgumentException($"--originals writes what a store kept of the recalled item, but {path} is a memory file, which keeps codes only. Make a store (engram build --store, or engram import) to keep the originals.");
+            }
+
+            OutputPath.CheckFolder(originals, "--originals");
         }
 
         MultimodalMemory memory = MemoryFileOptions.Load(context, path, parse.GetValue(o.NoVerify), parse.GetValue(o.Models));
@@ -199,10 +218,12 @@ internal static class MemoryRecallCommand
             context.Output.WriteLine($"Wrote the recalled image to {savePath}.");
         }
 
+        string[] written = originals is null ? [] : WriteOriginals(context, path, recall.Id, originals, force);
         if (json is not null)
         {
             json.Write(new
             {
+                originals = written,
                 item_id = recall.Id,
                 item_index = recall.Index,
                 caption = recall.Caption,
@@ -258,4 +279,42 @@ internal static class MemoryRecallCommand
             ? index
             : throw new ArgumentException($"--item {item}: no item has that id, and it is not an index below {memory.Count}.");
     }
+
+    // The recalled item's originals, as the store kept them (bytes, or the file a reference names), into the folder.
+    private static string[] WriteOriginals(CliContext context, string path, string id, string folder, bool force)
+    {
+        using MemoryStore store = MemoryStore.Open(path);
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        foreach (string kind in (string[])[Engines.Modality.ImageName, Engines.Modality.AudioName])
+        {
+            if (store.Media(id, kind) is not { } media)
+            {
+                continue;
+            }
+
+            byte[]? bytes = media.Bytes ?? (media.Reference is { } reference && File.Exists(reference) ? File.ReadAllBytes(reference) : null);
+            if (bytes is null)
+            {
+                context.Error.WriteLine($"The {kind} of {id} was kept as a reference to {media.Reference}, which is gone: it is not written.");
+                continue;
+            }
+
+            string target = Path.Combine(folder, $"{OutputName(id)}{StoredMedia.Extension(bytes, kind)}");
+            OutputPath.CheckReplaceable(target, OutputFileKind.Original, force, "--originals");
+            Engram.Data.AtomicFile.WriteAllBytes(target, bytes);
+            written.Add(target);
+            context.Output.WriteLine($"Wrote the recalled item's original {kind} to {target}.");
+        }
+
+        if (written.Count == 0)
+        {
+            context.Error.WriteLine($"{path} kept no original image or sound of {id}.");
+        }
+
+        return written.ToArray();
+    }
+
+    // An id as a file name: folder items' ids hold '/', which becomes '_'.
+    private static string OutputName(string id) => string.Concat(id.Select(c => Path.GetInvalidFileNameChars().Contains(c) || c == '/' ? '_' : c));
 }

@@ -51,12 +51,13 @@ internal static class RecallCommand
             "Examples:\n" +
             "  engram recall --memory emoji.engram --text \"red apple\" --save apple.png\n" +
             "  engram recall --memory emoji.engram --image cat.png --occlude bottom-half --json result.json\n" +
-            "  engram recall --memory fmnist.engram --item 17 --occlude left-half --noise 0.1\n\n" +
+            "  engram recall --memory fmnist.engram --item 17 --occlude left-half --noise 0.1\n" +
+            "  engram recall --memory photos.store --text \"the dog on the beach\" --originals found\n\n" +
             "The IDX benchmark (store the first N images of an IDX file, recall each from a copy with part hidden) is `engram recall idx`, with its own options and defaults.")
         {
             occlude, similarity, beta, steps, cueMode, json,
             memoryOptions.Memory, memoryOptions.Image, memoryOptions.Item, memoryOptions.Text, memoryOptions.Audio, memoryOptions.Noise, memoryOptions.Seed,
-            memoryOptions.Save, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Models, memoryOptions.Force,
+            memoryOptions.Save, memoryOptions.Originals, memoryOptions.RunnersUp, memoryOptions.NoVerify, memoryOptions.Models, memoryOptions.Force,
         };
         foreach (string name in (string[])["--idx", "--n", "--update", "--step-size", "--tolerance", "--top-k", "--backend"])
         {

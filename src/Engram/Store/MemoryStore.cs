@@ -38,6 +38,29 @@ public sealed record StoredMedia(string Kind, byte[]? Bytes, string? Reference =
 
         return media;
     }
+
+    /// <summary>
+    /// The file extension for an original's <paramref name="bytes"/>, by their first bytes (".png", ".jpg", ".gif",
+    /// ".webp", ".bmp", ".tif", ".wav", ".mp3", ".ogg", ".flac"), else ".bin" for <paramref name="kind"/> unknown.
+    /// </summary>
+    public static string Extension(ReadOnlySpan<byte> bytes, string kind)
+    {
+        static bool At(ReadOnlySpan<byte> b, int offset, ReadOnlySpan<byte> magic) => b.Length >= offset + magic.Length && b.Slice(offset, magic.Length).SequenceEqual(magic);
+        return bytes switch
+        {
+            _ when At(bytes, 0, [0x89, (byte)'P', (byte)'N', (byte)'G']) => ".png",
+            _ when At(bytes, 0, [0xFF, 0xD8, 0xFF]) => ".jpg",
+            _ when At(bytes, 0, "GIF8"u8) => ".gif",
+            _ when At(bytes, 0, "RIFF"u8) && At(bytes, 8, "WEBP"u8) => ".webp",
+            _ when At(bytes, 0, "RIFF"u8) && At(bytes, 8, "WAVE"u8) => ".wav",
+            _ when At(bytes, 0, "BM"u8) => ".bmp",
+            _ when At(bytes, 0, "II*\0"u8) || At(bytes, 0, "MM\0*"u8) => ".tif",
+            _ when At(bytes, 0, "ID3"u8) || (bytes.Length >= 2 && bytes[0] == 0xFF && (bytes[1] & 0xE0) == 0xE0) => ".mp3",
+            _ when At(bytes, 0, "OggS"u8) => ".ogg",
+            _ when At(bytes, 0, "fLaC"u8) => ".flac",
+            _ => kind == Modality.AudioName ? ".audio" : ".bin",
+        };
+    }
 }
 
 /// <summary>How a store keeps an item's original media.</summary>
