@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Engram.Data.Audio;
+using Engram.Data.Images;
 using Engram.Data.Safetensors;
 using Engram.Encoders;
 using Engram.Engines;
@@ -236,12 +237,13 @@ public sealed partial class MultimodalMemory
 
     /// <summary>
     /// Encodes and stores <paramref name="items"/>: <paramref name="images"/> ([N, image shape], needed when
-    /// there is an image codec), the items' captions (needed with a text encoder) and <paramref name="audio"/>
+    /// there is an image codec: a tensor, or an <see cref="ImageSource"/> read and encoded a batch at a time, so that only
+    /// the codes are held), the items' captions (needed with a text encoder) and <paramref name="audio"/>
     /// (needed with an audio encoder). <paramref name="engine"/> names the engine (see <see cref="EngineCatalog"/>; by
     /// default the one the encoders' model calls for). <paramref name="progress"/> hears each slot as it is encoded.
     /// </summary>
     public static MultimodalMemory Build(
-        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, Tensor? images = null, IReadOnlyList<AudioClip>? audio = null,
+        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, ImageSource? images = null, IReadOnlyList<AudioClip>? audio = null,
         RecallOptions? options = null, IProgress<string>? progress = null, string? engine = null)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -274,20 +276,34 @@ public sealed partial class MultimodalMemory
         return new MultimodalMemory(network, encoders, items, options, kind);
     }
 
-    /// <summary>The codes of every slot of <paramref name="encoders"/> for <paramref name="items"/>, checked as <see cref="Build"/> describes.</summary>
+    // Images per encoding batch: a multiple of the conv codecs' own batch (256), so the codes are those of one call.
+    private const int ImageBatch = 1024;
+
+    /// <summary>
+    /// The codes of every slot of <paramref name="encoders"/> for <paramref name="items"/>, checked as <see cref="Build"/> describes;
+    /// the images read and encoded <see cref="ImageBatch"/> at a time.
+    /// </summary>
     internal static IReadOnlyList<SlotCodes> EncodeSlots(
-        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, Tensor? images, IReadOnlyList<AudioClip>? audio, IProgress<string>? progress)
+        IReadOnlyList<MemoryItem> items, MemoryEncoders encoders, ImageSource? images, IReadOnlyList<AudioClip>? audio, IProgress<string>? progress)
     {
         var slots = new List<SlotCodes>();
         if (encoders.Image is { } codec)
         {
-            if (images is null || images.RowCount != items.Count || images.Shape[1] != codec.Shape.Length)
+            if (images is null || images.Count != items.Count || images.Length != codec.Shape.Length)
             {
-                throw new ArgumentException($"The image slot needs [{items.Count}, {codec.Shape.Length}] images ({codec.Shape}); got {images?.ToString() ?? "none"}.", nameof(images));
+                string got = images is null ? "none" : $"[{images.Count}, {images.Length}]";
+                throw new ArgumentException($"The image slot needs [{items.Count}, {codec.Shape.Length}] images ({codec.Shape}); got {got}.", nameof(images));
             }
 
             progress?.Report($"encoding {items.Count:N0} images ({codec.Name})");
-            slots.Add(new SlotCodes(Modality.Image.Name, codec.Encode(images)));
+            var codes = new Tensor(items.Count, codec.CodeLength);
+            for (int start = 0; start < items.Count; start += ImageBatch)
+            {
+                int rows = Math.Min(ImageBatch, items.Count - start);
+                codec.Encode(images.Read(start, rows)).Span.CopyTo(codes.Span.Slice(start * codec.CodeLength, rows * codec.CodeLength));
+            }
+
+            slots.Add(new SlotCodes(Modality.Image.Name, codes));
         }
 
         if (encoders.Text is { } text)
