@@ -16,6 +16,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreatePng(context));
         bench.Subcommands.Add(CreateConv(context));
         bench.Subcommands.Add(CreateStore(context));
+        bench.Subcommands.Add(CreateEncoders(context));
         return bench;
     }
 
@@ -236,6 +237,55 @@ internal static class BenchCommand
                 open_items = r.OpenItems, open_store_seconds = r.OpenStoreSeconds, open_file_seconds = r.OpenFileSeconds, open_ratio = r.OpenRatio,
                 recall_store_seconds = r.RecallStoreSeconds, recall_file_seconds = r.RecallFileSeconds, recall_engine_seconds = r.RecallEngineSeconds,
                 recall_ratio = r.RecallRatio, engine_ratio = r.EngineRatio,
+            }, context);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateEncoders(CliContext context)
+    {
+        var images = new Option<int>("--images") { Description = "Emoji images encoded per pass.", DefaultValueFactory = _ => 64 }.Between(1, 100_000);
+        var sentences = new Option<int>("--sentences") { Description = "Emoji names encoded per pass.", DefaultValueFactory = _ => 1024 }.Between(1, 100_000);
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime's intra-op threads (default: every processor).", DefaultValueFactory = _ => Environment.ProcessorCount }.Between(1, 1024);
+        Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
+        var command = new Command(
+            "encoders",
+            "Images per second through resnet18 and sentences per second through minilm (ONNX Runtime on the CPU), each against the shipped trained " +
+            "encoder of its modality (emoji-autoencoder, emoji-text) on the same emoji, in one run; best of 3 passes after a warm-up. The images are " +
+            "decoded and prepared before the clock starts.\n\nExample:\n  engram bench encoders --threads 2 --json encoders.json")
+        {
+            images, sentences, threads, json, force,
+        };
+        command.SetAction(parse =>
+        {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
+            string models = Engram.Data.ShippedData.Find("models") ?? throw new DirectoryNotFoundException("The shipped data/models folder was not found.");
+            var settings = new Encoders.Onnx.OnnxRuntimeSettings { Threads = parse.GetValue(threads) };
+            using Encoders.Onnx.OnnxImageEncoder resNet = Encoders.Onnx.PretrainedEncoders.ResNet18(settings);
+            using Encoders.Onnx.OnnxTextEncoder miniLm = Encoders.Onnx.PretrainedEncoders.MiniLm(settings);
+            Encoders.Images.ConvImageCodec autoencoder = Encoders.Images.ImageCodecs.Load(Path.Combine(models, "emoji-autoencoder.safetensors"));
+            Encoders.Text.NgramTextEncoder ngram = Encoders.Text.NgramTextEncoder.Load(Path.Combine(models, "emoji-text.safetensors"));
+            Engram.Data.Datasets.IDataset emoji = Engram.Data.Datasets.EmojiDataset.Load(Math.Max(parse.GetValue(images), parse.GetValue(sentences)));
+            var pictured = emoji.Take(parse.GetValue(images)).ToArray();
+            string[] names = emoji.Take(parse.GetValue(sentences)).Select(i => i.Caption ?? i.Id).ToArray();
+            Tensor large = Engram.Data.Datasets.DatasetImages.Load(pictured, resNet.Shape.Width, grey: false);
+            Tensor small = Engram.Data.Datasets.DatasetImages.Load(pictured, autoencoder.Shape.Width, grey: autoencoder.Shape.Channels == 1);
+            context.Output.WriteLine($"timing {pictured.Length:N0} images and {names.Length:N0} sentences, ONNX Runtime on {settings.Threads} intra-op threads");
+            EncoderSpeed image = EncoderBenchmark.Images(resNet, large, autoencoder, small);
+            EncoderSpeed text = EncoderBenchmark.Sentences(miniLm, ngram, names);
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("encoder").AddColumn("inputs").AddColumn("per second").AddColumn("reference").AddColumn("per second").AddColumn("ratio");
+            table.AddRow($"{image.Encoder} (224×224 RGB)", $"{image.Items:N0} images", F(image.PerSecond, "F1"), $"{image.Reference} ({autoencoder.Shape})", F(image.ReferencePerSecond, "F1"), F(image.Ratio, "F4"));
+            table.AddRow($"{text.Encoder} (384-d)", $"{text.Items:N0} sentences", F(text.PerSecond, "F1"), $"{text.Reference} ({ngram.CodeLength}-d)", F(text.ReferencePerSecond, "F1"), F(text.Ratio, "F4"));
+            context.Console.MarkupLine(Markup.Escape($"Pretrained encoders against the shipped trained ones, {settings.Threads} ONNX Runtime threads, {Environment.ProcessorCount} processors (ratio = pretrained rate / shipped rate)"));
+            context.Console.Write(table);
+            jsonTarget?.Write(new
+            {
+                threads = settings.Threads, processors = Environment.ProcessorCount,
+                images = image.Items, resnet18_images_per_second = image.PerSecond, autoencoder_images_per_second = image.ReferencePerSecond, image_ratio = image.Ratio,
+                sentences = text.Items, minilm_sentences_per_second = text.PerSecond, ngram_sentences_per_second = text.ReferencePerSecond, text_ratio = text.Ratio,
             }, context);
             return 0;
         });

@@ -6,6 +6,7 @@ using Engram.Data.Audio;
 using Engram.Data.Datasets;
 using Engram.Data.Speech;
 using Engram.Encoders;
+using Engram.Encoders.Onnx;
 using Engram.Engines;
 using Engram.Harmonic;
 using Engram.Hen;
@@ -32,15 +33,17 @@ internal static class BuildCommand
         var n = new Option<int>("--n") { Description = "Store at most this many items, in order (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
         var imageCodec = new Option<string?>("--image-codec")
         {
-            Description = "The image slot's codec: a weight file from `engram train`, 'raw' for pixels, or 'none'. " +
+            Description = "The image slot's codec: a weight file from `engram train`, 'raw' for pixels, 'resnet18' (ImageNet ResNet-18 features through ONNX Runtime; " +
+                "an encoder only, so nothing is decoded), 'onnx:MODEL.onnx' (your own model, described by MODEL.onnx.json), or 'none'. " +
                 "Default: fashion-mnist → data/models/fmnist-local-autoencoder, emoji → data/models/emoji-autoencoder, a folder → raw.",
-            HelpName = "PATH|raw|none",
+            HelpName = "PATH|raw|resnet18|onnx:PATH|none",
         };
         var textEncoder = new Option<string?>("--text-encoder")
         {
-            Description = "The caption slot's encoder: an n-gram weight file, 'pixelized' (the caption's digest drawn and passed through the image codec), or 'none'. " +
+            Description = "The caption slot's encoder: an n-gram weight file, 'pixelized' (the caption's digest drawn and passed through the image codec), " +
+                "'minilm' (all-MiniLM-L6-v2 sentence embeddings through ONNX Runtime), 'onnx:MODEL.onnx' (your own model, described by MODEL.onnx.json), or 'none'. " +
                 "Default: emoji and folders → data/models/emoji-text; fashion-mnist → none (its captions, the class names, are shared by thousands of images).",
-            HelpName = "PATH|pixelized|none",
+            HelpName = "PATH|pixelized|minilm|onnx:PATH|none",
         };
         var audioEncoder = new Option<string?>("--audio-encoder")
         {
@@ -103,6 +106,7 @@ internal static class BuildCommand
             "  engram build --dataset fashion-mnist --n 6000 --out fmnist.engram\n" +
             "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
             "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram\n" +
+            "  engram build --dataset emoji --text-encoder minilm --image-codec resnet18 --out emoji-pretrained.engram\n" +
             "  engram build --dataset ~/photos --image-codec raw --store --out photos.store")
         {
             dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, store, media, force, json,
@@ -183,7 +187,9 @@ internal static class BuildCommand
             foreach (SlotEncoder e in encoders.Described.Where(e => e.Slot != MemoryEncoders.HarmonicEntry))
             {
                 table.AddRow(e.Slot, e.Kind, memory.Network.Layout[e.Slot].Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(e.Weights is null ? "—" : $"{Path.GetFileName(e.Weights)} ({e.Sha256![..12]}…)"));
+                    Markup.Escape(e.Weights is null
+                        ? e.Sha256 is null ? "—" : $"{PretrainedEncoders.Package(e.Kind)} ({e.Sha256[..12]}…)"
+                        : $"{Path.GetFileName(e.Weights)} ({e.Sha256![..12]}…)"));
             }
 
             context.Console.Write(table);

@@ -91,9 +91,23 @@ internal static class MemoryRecallCommand
         {
             var codec = memory.Encoders.Image ?? throw new ArgumentException(
                 $"{path} has no image slot (it has {string.Join(", ", memory.Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.");
-            image = imagePath is not null
-                ? ImageOps.Prepare(PngDecoder.Decode(imagePath, DatasetImages.CueDecodeOptions(codec.Shape.Width)).Image, codec.Shape.Width, codec.Shape.Channels == 1)
-                : memory.StoredImage(Find(memory, item!))!;
+            PngDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width);
+            if (imagePath is not null)
+            {
+                image = ImageOps.Prepare(PngDecoder.Decode(imagePath, decode).Image, codec.Shape.Width, codec.Shape.Channels == 1);
+            }
+            else if (codec.Decodes)
+            {
+                image = memory.StoredImage(Find(memory, item!))!;
+            }
+            else
+            {
+                // An encoder without a decoder cannot show a stored code as an image: a store's original stands in for it.
+                string id = memory.Items[Find(memory, item!)].Id;
+                byte[] png = OriginalImages.Png(path, id, parse.GetValue(o.Models) ?? [])
+                    ?? throw new ArgumentException(OriginalImages.NoDecoder(path, codec.Name, $"--item {item} cues with the item's stored image"));
+                image = ImageOps.Prepare(PngDecoder.Decode(png, $"the original image of {id}", decode).Image, codec.Shape.Width, codec.Shape.Channels == 1);
+            }
         }
 
         float[]? pixelMask = null;
@@ -209,13 +223,24 @@ internal static class MemoryRecallCommand
         context.Console.Write(runners);
         if (savePath is not null)
         {
-            if (recall.Image is null)
+            if (memory.Encoders.Image is not { } codec)
             {
                 throw new ArgumentException($"--save writes the recalled image, but {path} has no image slot.");
             }
 
-            PngEncoder.Save(savePath, ImageTrial.ToImage(Tensor.FromArray(recall.Image, 1, recall.Image.Length), 0, memory.Encoders.Image!.Shape), OutputPath.PngText);
-            context.Output.WriteLine($"Wrote the recalled image to {savePath}.");
+            if (recall.Image is not null)
+            {
+                PngEncoder.Save(savePath, ImageTrial.ToImage(Tensor.FromArray(recall.Image, 1, recall.Image.Length), 0, codec.Shape), OutputPath.PngText);
+                context.Output.WriteLine($"Wrote the recalled image to {savePath}.");
+            }
+            else
+            {
+                // Nothing to decode: the recalled item's original, as the store keeps it, is the recalled image.
+                byte[] png = OriginalImages.Png(path, recall.Id, parse.GetValue(o.Models) ?? [])
+                    ?? throw new ArgumentException(OriginalImages.NoDecoder(path, codec.Name, "--save writes the recalled image"));
+                PngEncoder.Save(savePath, PngDecoder.Decode(png, $"the original image of {recall.Id}").Image, OutputPath.PngText);
+                context.Output.WriteLine($"Wrote the recalled item's original image (kept by the store; {codec.Name} has no decoder) to {savePath}.");
+            }
         }
 
         string[] written = originals is null ? [] : WriteOriginals(context, path, recall.Id, originals, force);

@@ -31,11 +31,13 @@ public readonly record struct CategoricalLayout(int Tokens, int Vocabulary)
 /// An image encoder and its decoder: images in, codes out, and back. Images are rows of
 /// <see cref="Shape"/>.Length samples in [0, 1], row-major with channels interleaved (the layout of
 /// <see cref="Engram.Data.Images.ImageOps.Prepare"/>); codes are rows of <see cref="CodeLength"/>.
-/// A Hopfield Encoding Network stores <c>Encode(images)</c> and decodes recalled states.
+/// A Hopfield Encoding Network stores <c>Encode(images)</c> and decodes recalled states. A pretrained feature
+/// extractor (<see cref="Onnx.OnnxImageEncoder"/>: resnet18, a user's ONNX model) encodes only: its
+/// <see cref="Decodes"/> is false, and a memory then recalls which item it was without decoding an image.
 /// </summary>
 public interface IImageCodec
 {
-    /// <summary>"identity", "autoencoder", "vq-vae" or "dvae".</summary>
+    /// <summary>"identity", "autoencoder", "vq-vae", "dvae", "resnet18" or "onnx".</summary>
     string Name { get; }
 
     /// <summary>The images this codec reads and writes.</summary>
@@ -53,7 +55,14 @@ public interface IImageCodec
     /// <summary>Codes for a batch of images [N, Shape.Length] → [N, CodeLength].</summary>
     Tensor Encode(Tensor images);
 
-    /// <summary>Images for a batch of codes (or recalled states) [N, CodeLength] → [N, Shape.Length].</summary>
+    /// <summary>
+    /// Whether <see cref="Decode"/> turns codes back into images: true for the codecs Engram trains and for raw pixels;
+    /// false for an encoder without a decoder (a pretrained feature extractor), whose <see cref="Decode"/> throws
+    /// <see cref="NotSupportedException"/>. Callers that show images check it first.
+    /// </summary>
+    bool Decodes => true;
+
+    /// <summary>Images for a batch of codes (or recalled states) [N, CodeLength] → [N, Shape.Length]; throws <see cref="NotSupportedException"/> when <see cref="Decodes"/> is false.</summary>
     Tensor Decode(Tensor codes);
 
     /// <summary>

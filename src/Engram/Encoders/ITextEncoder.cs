@@ -3,7 +3,7 @@ namespace Engram.Encoders;
 /// <summary>A text encoder: captions in, one code row per caption out.</summary>
 public interface ITextEncoder
 {
-    /// <summary>"pixelized" or "ngram".</summary>
+    /// <summary>"pixelized", "ngram", "minilm" or "onnx".</summary>
     string Name { get; }
 
     /// <summary>The length of one code.</summary>

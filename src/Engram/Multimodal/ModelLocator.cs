@@ -2,6 +2,7 @@ using Engram.Data;
 using Engram.Data.Safetensors;
 using Engram.Encoders.Audio;
 using Engram.Encoders.Images;
+using Engram.Encoders.Onnx;
 using Engram.Encoders.Text;
 using Engram.Engines;
 using Engram.Harmonic;
@@ -36,7 +37,7 @@ internal sealed record SearchedPlace(string Path, string Why, string Found);
 internal static class ModelLocator
 {
     /// <summary>The environment variable of extra model folders, ':'-separated.</summary>
-    public const string EnvironmentVariable = "ENGRAM_MODELS";
+    public const string EnvironmentVariable = PretrainedEncoders.ModelsVariable;
 
     /// <summary>The folders named by <c>ENGRAM_MODELS</c>, in order (empty when it is unset).</summary>
     public static IReadOnlyList<string> EnvironmentFolders() =>
@@ -80,20 +81,7 @@ internal static class ModelLocator
     /// </summary>
     public static LoadedModel Find(SlotEncoder recorded, string memoryPath, IReadOnlyList<string> folders)
     {
-        string memoryFolder = Path.GetDirectoryName(Path.GetFullPath(memoryPath))!;
-        var places = new List<(string Path, string Why, bool IsFile)>
-        {
-            (Path.GetFullPath(recorded.Weights!, memoryFolder), "the path the memory records", true),
-            (memoryFolder, "the memory's folder", false),
-        };
-        if (ShippedData.Find("models") is { } shipped)
-        {
-            places.Add((Path.GetFullPath(shipped), "the shipped models", false));
-        }
-
-        places.AddRange(EnvironmentFolders().Select(f => (Path.GetFullPath(f), EnvironmentVariable, false)));
-        places.AddRange(folders.Select(f => (Path.GetFullPath(f), "--models", false)));
-
+        List<(string Path, string Why, bool IsFile)> places = Places(recorded, memoryPath, folders);
         var searched = new List<SearchedPlace>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string fileName = Path.GetFileName(recorded.Weights!);
@@ -145,6 +133,74 @@ internal static class ModelLocator
         }
 
         throw NotFound(recorded, memoryPath, searched);
+    }
+
+    /// <summary>
+    /// The user's ONNX model (a .onnx file with its sidecar) whose files hash to the <paramref name="recorded"/> SHA-256
+    /// (<see cref="PretrainedEncoders.OnnxSha256"/>), searched in the models path as for weights; throws naming every place searched.
+    /// </summary>
+    public static string FindOnnx(SlotEncoder recorded, string memoryPath, IReadOnlyList<string> folders)
+    {
+        var searched = new List<SearchedPlace>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string fileName = Path.GetFileName(recorded.Weights!);
+        foreach (var (path, why, isFile) in Places(recorded, memoryPath, folders))
+        {
+            if (!seen.Add(path))
+            {
+                searched.Add(new SearchedPlace(path, why, "searched above"));
+                continue;
+            }
+
+            string[] candidates;
+            try
+            {
+                candidates = isFile
+                    ? File.Exists(path) ? [path] : []
+                    : Directory.Exists(path)
+                        ? Directory.EnumerateFiles(path, "*.onnx").Where(f => !seen.Contains(f))
+                            .OrderBy(f => Path.GetFileName(f) == fileName ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal).ToArray()
+                        : [];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                searched.Add(new SearchedPlace(path, why, $"could not be listed ({e.Message.TrimEnd('.')})"));
+                continue;
+            }
+
+            seen.UnionWith(candidates);
+            var others = new List<string>();
+            foreach (string candidate in candidates.Where(c => File.Exists(OnnxEncoderConfig.SidecarPath(c))))
+            {
+                try
+                {
+                    string sha256 = PretrainedEncoders.OnnxSha256(candidate);
+                    if (string.Equals(sha256, recorded.Sha256, StringComparison.Ordinal))
+                    {
+                        return candidate;
+                    }
+
+                    others.Add($"{Path.GetFileName(candidate)} (SHA-256 {Short(sha256)}…)");
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    others.Add($"{Path.GetFileName(candidate)} (unreadable: {e.Message})");
+                }
+            }
+
+            searched.Add(new SearchedPlace(path, why,
+                isFile ? File.Exists(path) ? others.Count > 0 ? $"another model: {others[0]}" : "no sidecar beside it" : "not there"
+                : !Directory.Exists(path) ? "no such folder"
+                : others.Count == 0 ? "no ONNX model with a sidecar"
+                : $"only other models: {string.Join(", ", others)}"));
+        }
+
+        string places = string.Join(Environment.NewLine, searched.Select((p, i) => $"  {i + 1}. {p.Path} ({p.Why}): {p.Found}"));
+        throw new FileNotFoundException(
+            $"{memoryPath} needs its ONNX {What(recorded)} with model files SHA-256 {Short(recorded.Sha256!)}… (full: {recorded.Sha256}), recorded as {recorded.Weights}, " +
+            $"and no .onnx file with its sidecar hashes to that. Looked in, in order:{Environment.NewLine}{places}{Environment.NewLine}" +
+            $"Give the folder that holds the model and its sidecar with --models FOLDER (or {EnvironmentVariable}=FOLDER[:FOLDER…]).",
+            recorded.Weights);
     }
 
     /// <summary>What the recorded entry is, as a person would say it ("text encoder", "harmonic model").</summary>
@@ -206,6 +262,25 @@ internal static class ModelLocator
         }
 
         return loaded;
+    }
+
+    // The models path of a memory, in order: the recorded file, the memory's folder, the shipped models, ENGRAM_MODELS, --models.
+    private static List<(string Path, string Why, bool IsFile)> Places(SlotEncoder recorded, string memoryPath, IReadOnlyList<string> folders)
+    {
+        string memoryFolder = Path.GetDirectoryName(Path.GetFullPath(memoryPath))!;
+        var places = new List<(string Path, string Why, bool IsFile)>
+        {
+            (Path.GetFullPath(recorded.Weights!, memoryFolder), "the path the memory records", true),
+            (memoryFolder, "the memory's folder", false),
+        };
+        if (ShippedData.Find("models") is { } shipped)
+        {
+            places.Add((Path.GetFullPath(shipped), "the shipped models", false));
+        }
+
+        places.AddRange(EnvironmentFolders().Select(f => (Path.GetFullPath(f), EnvironmentVariable, false)));
+        places.AddRange(folders.Select(f => (Path.GetFullPath(f), "--models", false)));
+        return places;
     }
 
     private static FileNotFoundException NotFound(SlotEncoder recorded, string memoryPath, List<SearchedPlace> searched)

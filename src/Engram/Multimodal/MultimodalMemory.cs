@@ -107,7 +107,11 @@ public sealed record MemoryRecall
     /// <summary>How sure the recall is: the cue's similarity to the recalled item in each cued slot, the margin to the next item, and whether anything stored is near the cue at all.</summary>
     public required RecallConfidence Confidence { get; init; }
 
-    /// <summary>The recalled image, decoded (null when the memory has no image slot).</summary>
+    /// <summary>
+    /// The recalled image, decoded; null when the memory has no image slot, or when its image encoder has no decoder
+    /// (<see cref="IImageCodec.Decodes"/>: resnet18, a user's ONNX model), whose codes cannot become pixels. A store keeps
+    /// the recalled item's original image instead (<c>MemoryStore.Media</c>).
+    /// </summary>
     public float[]? Image { get; init; }
 
     /// <summary>The energy before the first step and after each.</summary>
@@ -424,7 +428,7 @@ public sealed partial class MultimodalMemory
     // image that the engine held is decoded as given.
     private float[]? DecodeImage(Recollection found, CueBatch batch)
     {
-        if (Encoders.Image is not { } codec)
+        if (Encoders.Image is not { Decodes: true } codec)
         {
             return null;
         }
@@ -448,12 +452,12 @@ public sealed partial class MultimodalMemory
         return codec.Decode(code).Span.ToArray();
     }
 
-    /// <summary>The decoded stored image of item <paramref name="index"/> (Dec(ξ)); null without an image slot.</summary>
+    /// <summary>The decoded stored image of item <paramref name="index"/> (Dec(ξ)); null without an image slot, or when its encoder has no decoder (<see cref="IImageCodec.Decodes"/>).</summary>
     public float[]? StoredImage(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        return Encoders.Image is { } codec ? codec.Decode(StoredCodes(Modality.Image.Name, index, 1)).Span.ToArray() : null;
+        return Encoders.Image is { Decodes: true } codec ? codec.Decode(StoredCodes(Modality.Image.Name, index, 1)).Span.ToArray() : null;
     }
 
     /// <summary>
