@@ -17,7 +17,7 @@ namespace Engram.Explorer.Tests;
 [Collection(ExplorerServerDefinition.Name)]
 public sealed class MediaPageTests(ExplorerServer server) : IDisposable
 {
-    // The microphone plays a 300 Hz tone (stored item 2's, in a store of captions and sounds): whole periods, so it loops without a click.
+    // The microphone plays a 300 Hz tone: whole periods in its second, so it loops without a click.
     private const double ToneHertz = 300;
 
     private static readonly string[] s_addedFields = ["caption", "sound", "id"];
@@ -57,13 +57,15 @@ public sealed class MediaPageTests(ExplorerServer server) : IDisposable
         AssertTone(clip, ToneHertz);
         Assert.True(JsonDocument.Parse(sent.Parts["cue"].Text).RootElement.GetProperty("trace").GetBoolean());
 
-        // And shows the answer the API gives for that WAV: the item whose stored sound is the tone
+        // And shows the answer the API gives for those bytes (which stored tone is nearest is the speech encoder's business:
+        // the three are close to it, so the item is not asserted, only that the page shows the answer to what it sent)
         using var content = new ByteArrayContent(audio.Bytes);
         content.Headers.ContentType = new("audio/wav");
         var (status, answer) = await explorer.SendAsync(HttpMethod.Post, "/api/recall/audio", content);
         Assert.Equal(200, status);
-        Assert.Equal(explorer.Emoji[2].Id, answer.GetProperty("item_id").GetString());
-        await Expect(page.Locator("#result-id")).ToHaveTextAsync(explorer.Emoji[2].Id);
+        await Expect(page.Locator("#result-id")).ToHaveTextAsync(answer.GetProperty("item_id").GetString()!);
+        double similarity = answer.GetProperty("confidence").GetProperty("slots")[0].GetProperty("similarity").GetDouble();
+        await Expect(page.Locator("#result-similarity")).ToHaveTextAsync($"audio {similarity.ToString("F3", CultureInfo.InvariantCulture)}");
 
         // When an item is added with a sound recorded in the form, a caption and an id
         await page.FillAsync("#add-caption", "a tone from the microphone");
@@ -345,9 +347,10 @@ public sealed class MediaPageTests(ExplorerServer server) : IDisposable
         return clip;
     }
 
-    // The tone: it sounds for most of the recording (a capture may begin with a few milliseconds of silence, and the fake
-    // device leaves a millisecond's gap where its file loops), at the level the microphone played and at its pitch, from the
-    // upward crossings of ±0.1 (a wrong sample rate in the header would shift it; the hysteresis ignores the gaps' dither).
+    // The tone: it sounds for at least half the recording (a capture may begin with some silence, longer on a busy machine,
+    // and the fake device leaves a millisecond's gap where its file loops), at the level the microphone played and at its
+    // pitch, from the upward crossings of ±0.1 (a wrong sample rate in the header would shift it; the hysteresis ignores
+    // the dither in the gaps).
     private static void AssertTone(AudioClip clip, double hertz)
     {
         float[] samples = clip.Samples;
@@ -366,12 +369,13 @@ public sealed class MediaPageTests(ExplorerServer server) : IDisposable
             }
         }
 
-        Assert.True(rises.Count > 2, $"{rises.Count} periods: the recording is silent");
+        Assert.True(rises.Count > 2, $"{rises.Count} periods in {samples.Length} samples: the recording is silent");
         int first = rises[0], last = rises[^1];
-        Assert.True(last - first >= 0.8 * samples.Length, $"the tone sounds for {last - first} of {samples.Length} samples");
         double rms = Math.Sqrt(samples.AsSpan(first, last - first).ToArray().Average(s => (double)s * s));
-        Assert.InRange(rms, 0.2, 0.35);
         double pitch = (rises.Count - 1) / ((last - first) / (double)clip.SampleRate);
-        Assert.InRange(pitch, hertz * 0.98, hertz * 1.02);
+        string heard = $"the tone sounds from sample {first} to {last} of {samples.Length} ({rises.Count} periods), RMS {rms:F3}, {pitch:F1} Hz";
+        Assert.True(last - first >= 0.5 * samples.Length, heard);
+        Assert.True(rms is > 0.2 and < 0.35, heard);
+        Assert.True(Math.Abs(pitch - hertz) <= 0.02 * hertz, heard);
     }
 }

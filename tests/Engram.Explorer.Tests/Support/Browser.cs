@@ -52,6 +52,13 @@ public sealed class Browser : IAsyncDisposable
     private readonly IBrowser _browser;
     private readonly List<string> _errors = [];
 
+    static Browser()
+    {
+        // Expectations wait for the page's state, never time it: 30 s rather than Playwright's 5 s, so that a recall with its
+        // trace on a machine busy building and testing in parallel is waited for, not failed.
+        SetDefaultExpectTimeout(30_000);
+    }
+
     private Browser(IPlaywright playwright, IBrowser browser, IPage page)
     {
         _playwright = playwright;
