@@ -179,9 +179,11 @@ public static class ExplorerApp
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers.XContentTypeOptions = "nosniff";
 
-        // Everything is inline: no script, style or image comes from anywhere else.
+        // Everything is inline: no script, style or image comes from anywhere else. Media plays from this origin (a stored
+        // item's sound) or from blob: URLs, which only the page's own script makes (a sound recorded in the page, played back
+        // before it is sent).
         context.Response.Headers.ContentSecurityPolicy =
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'";
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'";
         await context.Response.Body.WriteAsync(s_page.Value, context.RequestAborted).ConfigureAwait(false);
     }
 
