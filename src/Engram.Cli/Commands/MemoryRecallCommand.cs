@@ -73,7 +73,7 @@ internal static class MemoryRecallCommand
             var codec = memory.Encoders.Image ?? throw new ArgumentException(
                 $"{path} has no image slot (it has {string.Join(", ", memory.Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.");
             image = imagePath is not null
-                ? ImageOps.Prepare(PngDecoder.Decode(imagePath, DatasetImages.CueDecodeOptions(codec.Shape.Width)).Image, codec.Shape.Width, codec.Shape.Channels == 1)
+                ? ImageOps.Prepare(ImageFiles.Decode(imagePath, DatasetImages.CueDecodeOptions(codec.Shape.Width)), codec.Shape.Width, codec.Shape.Channels == 1)
                 : memory.StoredImage(Find(memory, item!))!;
         }
 
