@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -71,6 +72,7 @@ internal static class ImageSharpCodec
     /// <summary>Decodes a file known to be <paramref name="format"/> (see <see cref="ImageFiles.Decode(byte[], string, ImageDecodeOptions?)"/>).</summary>
     public static Image Decode(byte[] bytes, ImageFileFormat format, string sourceName, ImageDecodeOptions options)
     {
+        CheckRawHeader(bytes, format, sourceName, options);
         ImageFileInfo header = Identify(bytes, format, sourceName);
         ImageFiles.CheckPixels(header.StoredWidth, header.StoredHeight, format, sourceName, options);
         CheckBudget(header, bytes.Length, sourceName, options);
@@ -85,6 +87,57 @@ internal static class ImageSharpCodec
         (int width, int height) = Png.PngDecoder.OutputSize(header.Width, header.Height, options.MaxSide);
         (int storedWidth, int storedHeight) = header.SwapsSides ? (height, width) : (width, height);
         return ImageOps.Orient(Shrink(frame, storedWidth, storedHeight), header.Orientation);
+    }
+
+    /// <summary>
+    /// For the two formats whose pixels are stored plainly (BMP and TGA, uncompressed), reads the size from the header before
+    /// ImageSharp does (so that a bomb is refused in Engram's words) and refuses a file shorter than its pixels: ImageSharp
+    /// would decode the missing rows as black.
+    /// </summary>
+    private static void CheckRawHeader(ReadOnlySpan<byte> bytes, ImageFileFormat format, string sourceName, ImageDecodeOptions options)
+    {
+        long width, height, needed;
+        if (format == ImageFileFormat.Bmp && bytes.Length >= 26)
+        {
+            int headerSize = BinaryPrimitives.ReadInt32LittleEndian(bytes[14..]);
+            bool core = headerSize == 12;
+            width = core ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[18..]) : Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(bytes[18..]));
+            height = core ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[20..]) : Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(bytes[22..]));
+            ImageFiles.CheckPixels(width, height, format, sourceName, options);
+            int bitsAt = core ? 24 : 28;
+            if (bytes.Length < bitsAt + 2 || (!core && bytes.Length < 34))
+            {
+                return;
+            }
+
+            int bits = BinaryPrimitives.ReadUInt16LittleEndian(bytes[bitsAt..]);
+            int compression = core ? 0 : BinaryPrimitives.ReadInt32LittleEndian(bytes[30..]);
+            long offset = BinaryPrimitives.ReadUInt32LittleEndian(bytes[10..]);
+
+            // Uncompressed (BI_RGB, BI_BITFIELDS): rows padded to 4 bytes, one after another from the data offset.
+            needed = compression is 0 or 3 && bits is 1 or 2 or 4 or 8 or 16 or 24 or 32 ? offset + ((((width * bits) + 31) / 32 * 4) * height) : 0;
+        }
+        else if (format == ImageFileFormat.Tga)
+        {
+            width = BinaryPrimitives.ReadUInt16LittleEndian(bytes[12..]);
+            height = BinaryPrimitives.ReadUInt16LittleEndian(bytes[14..]);
+            ImageFiles.CheckPixels(width, height, format, sourceName, options);
+            int mapLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[5..]), mapBits = bytes[7];
+            long map = bytes[1] == 1 ? ((long)mapLength * mapBits + 7) / 8 : 0;
+
+            // Uncompressed types (1 colour-mapped, 2 true-colour, 3 grey): the pixels follow the header, the id and the colour map.
+            needed = bytes[2] is 1 or 2 or 3 ? 18 + bytes[0] + map + ((width * height * bytes[16]) + 7) / 8 : 0;
+        }
+        else
+        {
+            return;
+        }
+
+        if (needed > bytes.Length)
+        {
+            throw new DataFormatException(sourceName, bytes.Length, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"the {ImageFiles.Name(format)} file is truncated: a {width}×{height} image needs {needed:N0} bytes and the file has {bytes.Length:N0}."));
+        }
     }
 
     /// <summary>Decodes any of the seven formats (PNG included) through ImageSharp: the benchmark's side of the comparison with Engram's PNG decoder.</summary>
@@ -151,29 +204,30 @@ internal static class ImageSharpCodec
 
     private static void Convert(ReadOnlySpan<Rgba32> pixels, Span<float> row, int channels)
     {
-        const float scale = 1f / 255f;
+        // Divided, not multiplied by 1/255: the same floats as Engram's PNG decoder gives for the same 8-bit samples.
+        const float scale = 255f;
         for (int x = 0, o = 0; x < pixels.Length; x++, o += channels)
         {
             Rgba32 p = pixels[x];
             switch (channels)
             {
                 case 1:
-                    row[o] = p.R * scale;
+                    row[o] = p.R / scale;
                     break;
                 case 2:
-                    row[o] = p.R * scale;
-                    row[o + 1] = p.A * scale;
+                    row[o] = p.R / scale;
+                    row[o + 1] = p.A / scale;
                     break;
                 case 3:
-                    row[o] = p.R * scale;
-                    row[o + 1] = p.G * scale;
-                    row[o + 2] = p.B * scale;
+                    row[o] = p.R / scale;
+                    row[o + 1] = p.G / scale;
+                    row[o + 2] = p.B / scale;
                     break;
                 default:
-                    row[o] = p.R * scale;
-                    row[o + 1] = p.G * scale;
-                    row[o + 2] = p.B * scale;
-                    row[o + 3] = p.A * scale;
+                    row[o] = p.R / scale;
+                    row[o + 1] = p.G / scale;
+                    row[o + 2] = p.B / scale;
+                    row[o + 3] = p.A / scale;
                     break;
             }
         }
