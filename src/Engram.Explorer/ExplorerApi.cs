@@ -31,7 +31,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
     // What may follow /api/items/{id}/: the item's stored sound, or its image as given ("image.png" is by index, and says so).
     private static readonly string[] s_itemParts = ["audio", "original", "image.png"];
 
-    private const string ItemFields = "image (a PNG file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text)";
+    private const string ItemFields = "image (a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text)";
 
     private long Cap => session.Options.MaxRequestBytes;
 

@@ -8,7 +8,7 @@ namespace Engram.Explorer;
 
 /// <summary>
 /// The body of <c>POST /api/recall</c> (and the <c>cue</c> field of <c>POST /api/recall/audio</c>): a caption, an
-/// image (a PNG, or a stored item's decoded image) corrupted as asked, and optional overrides of the recall options.
+/// image (an image file of any format Engram reads, or a stored item's decoded image) corrupted as asked, and optional overrides of the recall options.
 /// </summary>
 internal sealed record RecallRequest
 {

@@ -177,12 +177,12 @@ internal static class BuildCommand
             string[] warnings = memory.Warnings.ToArray();
             foreach (string warning in warnings.Take(20))
             {
-                context.Console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                Warn(context, warning);
             }
 
             if (warnings.Length > 20)
             {
-                context.Console.MarkupLine($"[yellow]warning:[/] … and {warnings.Length - 20:N0} more groups of items that share a cue.");
+                Warn(context, $"… and {warnings.Length - 20:N0} more groups of items that share a cue.");
             }
 
             WriteProblems(context, source);
@@ -204,9 +204,10 @@ internal static class BuildCommand
             }
 
             long bytes = new FileInfo(outPath).Length;
+            int leftOut = source.Problems.Count(p => p.LeavesItemOut);
             context.Output.WriteLine($"Stored {memory.Count:N0} items from {items.Source} in {outPath} ({bytes / 1024.0 / 1024.0:F1} MB, {stopwatch.Elapsed.TotalSeconds:F1} s); " +
                 $"{(warnings.Length == 0 ? "every item's cues are unique" : $"{warnings.Length:N0} {(warnings.Length == 1 ? "group" : "groups")} of items share a cue")}" +
-                $"{(source.Problems.Count == 0 ? "" : $"; {source.Problems.Count(p => p.LeavesItemOut):N0} left out")}.");
+                $"{(leftOut > 0 ? $"; {leftOut:N0} left out" : "")}.");
             if (jsonTarget is not null)
             {
                 jsonTarget.Write(new
@@ -242,11 +243,19 @@ internal static class BuildCommand
         }
 
         int left = source.Problems.Count(p => p.LeavesItemOut);
-        context.Console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"{source.Items.Location} had problems; {left:N0} of {source.Items.Count + left:N0} items were left out (--strict refuses instead):")));
+        Warn(context, left == 0
+            ? $"{source.Items.Location} had problems, though no item was left out (--strict refuses instead):"
+            : string.Create(CultureInfo.InvariantCulture, $"{source.Items.Location} had problems; {left:N0} of {source.Items.Count + left:N0} items were left out (--strict refuses instead):"));
         foreach (string line in lines)
         {
-            context.Console.MarkupLine(Markup.Escape($"  {line}."));
+            context.Output.WriteLine($"  {line}.");
         }
+    }
+
+    // "warning:" in yellow where the console has colours, then the text as it is: long lines of file names are not wrapped.
+    private static void Warn(CliContext context, string text)
+    {
+        context.Console.Markup("[yellow]warning:[/] ");
+        context.Output.WriteLine(text);
     }
 }
