@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Engram.Data;
 using Engram.Data.Audio;
+using Engram.Data.Images;
 using Engram.Engines;
 using Engram.Multimodal;
 using Engram.Store;
@@ -30,7 +31,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
     // What may follow /api/items/{id}/: the item's stored sound, or its image as given ("image.png" is by index, and says so).
     private static readonly string[] s_itemParts = ["audio", "original", "image.png"];
 
-    private const string ItemFields = "image (a PNG file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text)";
+    private const string ItemFields = "image (a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text)";
 
     private long Cap => session.Options.MaxRequestBytes;
 
@@ -171,9 +172,9 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
     public Task SeparabilityAsync(HttpContext context) => WriteAsync(context, session.Current.Separability);
 
     /// <summary>
-    /// Adds an item to the store: multipart/form-data with its image (a PNG file, field "image"), caption ("caption"),
-    /// sound (a WAV file, "sound" or "audio") and optionally its id ("id"; by default the image file's name without its
-    /// extension). Each slot the store has needs its part, and a part for a slot it lacks is refused; the PNG and WAV are
+    /// Adds an item to the store: multipart/form-data with its image (a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file, field
+    /// "image"), caption ("caption"), sound (a WAV file, "sound" or "audio") and optionally its id ("id"; by default the image
+    /// file's name without its extension). Each slot the store has needs its part, and a part for a slot it lacks is refused; the image and WAV are
     /// kept as given. Answers 201 with the item and the new count.
     /// </summary>
     public async Task AddAsync(HttpContext context)
@@ -203,7 +204,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
 
         if (item.Image is null && session.HasSlot(Modality.ImageName))
         {
-            throw ApiException.BadRequest("This store keeps an image for every item: give the new item's image, a PNG file in the field \"image\".");
+            throw ApiException.BadRequest($"This store keeps an image for every item: give the new item's image, a file ({ImageFiles.FormatList}) in the field \"image\".");
         }
 
         if (item.Caption is null && session.HasSlot(Modality.TextName))
@@ -236,7 +237,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
             }
             catch (DataFormatException e)
             {
-                throw ApiException.BadRequest($"{e.Message.TrimEnd('.')}. Send the item's image as a PNG file in the field \"image\".");
+                throw ApiException.BadRequest($"{e.Message.TrimEnd('.')}. Send the item's image as a {ImageFiles.FormatList} file in the field \"image\".");
             }
 
             media.Add(new StoredMedia(Modality.ImageName, png));
@@ -322,12 +323,11 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         StoredMedia media = session.Media(id, kind) ?? throw ApiException.NotFound(kind == Modality.AudioName && !session.HasSlot(Modality.AudioName)
             ? $"Item '{id}' has no stored sound: this store has no audio slot (it has {string.Join(", ", session.SlotNames)}), so its items are kept without sounds."
             : $"Item '{id}' has no stored {noun}: it was added without one, or imported from a memory file (which keeps codes, not media).");
-        string contentType = kind == Modality.AudioName ? "audio/wav" : "image/png";
         context.Response.Headers.XContentTypeOptions = "nosniff";
         context.Response.Headers.CacheControl = "no-cache";
         if (media.Bytes is { } bytes)
         {
-            await Results.File(bytes, IsKind(bytes, kind) ? contentType : "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
+            await Results.File(bytes, ContentTypeOf(bytes, kind) ?? "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -338,25 +338,25 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
                 $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is gone: put it back there, or forget the item and add it again with its {noun}.");
         }
 
-        var head = new byte[12];
+        var head = new byte[32];
         await using (FileStream file = File.OpenRead(path))
         {
             _ = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, context.RequestAborted).ConfigureAwait(false);
         }
 
-        if (!IsKind(head, kind))
+        if (ContentTypeOf(head, kind) is not { } contentType)
         {
             throw ApiException.NotFound(
-                $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is no longer a {(kind == Modality.AudioName ? "WAV" : "PNG")}: put the original back there, or forget the item and add it again with its {noun}.");
+                $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is no longer {(kind == Modality.AudioName ? "a WAV" : $"an image ({ImageFiles.FormatList})")}: put the original back there, or forget the item and add it again with its {noun}.");
         }
 
         await Results.File(Path.GetFullPath(path), contentType, enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    // By signature: "RIFF", a size, "WAVE" for a WAV; the eight-byte signature for a PNG.
-    private static bool IsKind(ReadOnlySpan<byte> bytes, string kind) => kind == Modality.AudioName
-        ? bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WAVE"u8)
-        : bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0d, 0x0a, 0x1a, 0x0a]);
+    // The media type the bytes' signature proves: "RIFF", a size, "WAVE" for a WAV; an image format's magic bytes (ImageFiles.DetectFormat); else null.
+    private static string? ContentTypeOf(ReadOnlySpan<byte> bytes, string kind) => kind == Modality.AudioName
+        ? bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WAVE"u8) ? "audio/wav" : null
+        : ImageFiles.DetectFormat(bytes) is { } format ? ImageFiles.ContentType(format) : null;
 
     /// <summary>
     /// The id in <c>/api/items/{id}</c> (and before a trailing <paramref name="parts"/> word such as <c>/audio</c>), read
@@ -449,7 +449,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
             // A browser sends a file input left empty as a part without a file name, which reads as empty text: no file.
             if (form[name].Any(v => !string.IsNullOrEmpty(v)))
             {
-                throw ApiException.BadRequest($"The field \"{name}\" holds text; send the {(name == "image" ? "PNG" : "WAV")} as a file (with curl: -F {name}=@{(name == "image" ? "photo.png" : "sound.wav")}).");
+                throw ApiException.BadRequest($"The field \"{name}\" holds text; send the {(name == "image" ? "image" : "WAV")} as a file (with curl: -F {name}=@{(name == "image" ? "photo.jpg" : "sound.wav")}).");
             }
 
             IReadOnlyList<IFormFile> files = form.Files.GetFiles(name);

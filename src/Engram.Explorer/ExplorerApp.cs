@@ -21,7 +21,7 @@ namespace Engram.Explorer;
 /// <c>POST /api/recall</c> (JSON), <c>POST /api/recall/audio</c> (a WAV, multipart or as the body),
 /// <c>GET /api/separability</c>; and by id, <c>GET /api/items/{id}</c> (the item, and which original media a store kept),
 /// <c>GET /api/items/{id}/audio</c> (its sound as given, audio/wav), <c>GET /api/items/{id}/original</c> (its image as
-/// given, image/png), <c>POST /api/items</c> (multipart/form-data: <c>image</c> a PNG file, <c>caption</c>, <c>sound</c>
+/// given, image/png), <c>POST /api/items</c> (multipart/form-data: <c>image</c> a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file, <c>caption</c>, <c>sound</c>
 /// a WAV file (or <c>audio</c>), optional <c>id</c>; 201) and <c>DELETE /api/items/{id}</c>.</para>
 /// <para>An id in a path is URL-encoded, with a '/' in it as %2F (a plain '/' is taken too, unless the id's last part is
 /// <c>audio</c>, <c>original</c> or <c>image.png</c>); <c>/api/items/{index}/image.png</c> stays by index, as the page's

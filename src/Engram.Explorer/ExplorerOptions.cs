@@ -6,7 +6,7 @@ public sealed record ExplorerOptions
     /// <summary>Where <c>engram serve</c> listens unless told otherwise: this machine only.</summary>
     public const string DefaultUrls = "http://127.0.0.1:5000";
 
-    /// <summary>The largest request body (a PNG or WAV cue, base64 in JSON or uploaded): 8 MiB.</summary>
+    /// <summary>The largest request body (an image or WAV cue, base64 in JSON or uploaded): 8 MiB.</summary>
     public const long DefaultMaxRequestBytes = 8L * 1024 * 1024;
 
     /// <summary>The most pixels an uploaded image cue may have: 24 megapixels (a 6000 × 4000 camera photo).</summary>
@@ -36,7 +36,7 @@ public sealed record ExplorerOptions
     /// <summary>The largest request body in bytes; a larger one is refused with 413 and a message naming the limit.</summary>
     public long MaxRequestBytes { get; init; } = DefaultMaxRequestBytes;
 
-    /// <summary>The most pixels (width × height) an uploaded PNG cue may have; a larger one is refused with 400, before it is decoded.</summary>
+    /// <summary>The most pixels (width × height) an uploaded image (any format) may have, read from its header; a larger one is refused with 400, before it is decoded.</summary>
     public long MaxImagePixels { get; init; } = DefaultMaxImagePixels;
 
     /// <summary>The most items the separability histograms measure (the first ones); the answer says when it is capped.</summary>

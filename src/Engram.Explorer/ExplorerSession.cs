@@ -1,9 +1,8 @@
-using System.Buffers.Binary;
 using System.Globalization;
+using Engram.Data;
 using Engram.Data.Audio;
 using Engram.Data.Datasets;
 using Engram.Data.Images;
-using Engram.Data.Png;
 using Engram.Encoders;
 using Engram.Engines;
 using Engram.Harmonic;
@@ -100,21 +99,22 @@ internal sealed class ExplorerSession
         $"This memory has no {slot} slot (it has {string.Join(", ", SlotNames)}): cue it with one of those.";
 
     /// <summary>
-    /// Decodes an uploaded PNG as stored items are decoded, shrunk while decoding, then padded and resized to the memory's
+    /// Decodes an uploaded image (any format <see cref="ImageFiles"/> reads: JPEG, PNG, GIF, BMP, TIFF, WebP, TGA, by its
+    /// content) as stored items are decoded, shrunk while or right after decoding, then padded and resized to the memory's
     /// image size: refused from its header when it has more pixels than the explorer takes, and one decode at a time.
     /// <paramref name="name"/> names the upload in messages.
     /// </summary>
-    public float[] PrepareImage(byte[] png, string name)
+    public float[] PrepareImage(byte[] image, string name)
     {
         IImageCodec codec = Encoders.Image ?? throw ApiException.BadRequest(NoSlot("image"));
-        CheckPixels(png, name);
+        CheckPixels(image, name);
 
-        // Shrunk while decoding, as stored items are (two rows and the small image, not the full-size one); one at a time,
-        // so that parallel uploads take turns at the CPU rather than add up (an interlaced PNG is decoded whole first).
+        // Shrunk as stored items are (a PNG's two rows and the small image; another format's 8-bit frame and the small image,
+        // never the full-size float one); one at a time, so that parallel uploads take turns at the CPU rather than add up.
         lock (_decodeGate)
         {
-            PngDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width) with { MaxPixels = Options.MaxImagePixels };
-            return ImageOps.Prepare(PngDecoder.Decode(png, name, decode).Image, codec.Shape.Width, grey: codec.Shape.Channels == 1);
+            ImageDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width) with { MaxPixels = Options.MaxImagePixels };
+            return ImageOps.Prepare(ImageFiles.Decode(image, name, decode), codec.Shape.Width, grey: codec.Shape.Channels == 1);
         }
     }
 
@@ -190,17 +190,21 @@ internal sealed class ExplorerSession
             $"(engram import --memory {name} --out {store}) and serve that (engram serve --memory {store}).";
     }
 
-    // The decoder refuses an image over the cap itself; reading its size from the header first says so in the explorer's words
-    // (when there is no header to read, the decoder says what is wrong).
-    private void CheckPixels(ReadOnlySpan<byte> png, string name)
+    // The decoder refuses an image over the cap itself; reading its size from the header first (of any format) says so in
+    // the explorer's words (when there is no header to read, the decoder says what is wrong).
+    private void CheckPixels(byte[] image, string name)
     {
-        // Signature (8 bytes), then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4), both big-endian.
-        if (png.Length < 24 || !png[12..16].SequenceEqual("IHDR"u8))
+        ImageFileInfo header;
+        try
+        {
+            header = ImageFiles.Identify(image, name);
+        }
+        catch (DataFormatException)
         {
             return;
         }
 
-        long width = BinaryPrimitives.ReadUInt32BigEndian(png[16..]), height = BinaryPrimitives.ReadUInt32BigEndian(png[20..]);
+        long width = header.Width, height = header.Height;
         if (width * height > Options.MaxImagePixels)
         {
             string size = Invariant($"{name} is {width}×{height} pixels{(width * height >= 1_000_000 ? Invariant($" ({width * height / 1e6:0.#} megapixels)") : "")}");

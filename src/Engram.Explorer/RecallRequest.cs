@@ -8,13 +8,16 @@ namespace Engram.Explorer;
 
 /// <summary>
 /// The body of <c>POST /api/recall</c> (and the <c>cue</c> field of <c>POST /api/recall/audio</c>): a caption, an
-/// image (a PNG, or a stored item's decoded image) corrupted as asked, and optional overrides of the recall options.
+/// image (an image file of any format Engram reads, or a stored item's decoded image) corrupted as asked, and optional overrides of the recall options.
 /// </summary>
 internal sealed record RecallRequest
 {
     public string? Text { get; init; }
 
-    /// <summary>A PNG, base64; prepared like every image a memory takes (padded square, resized, grey or RGB).</summary>
+    /// <summary>
+    /// An image file, base64 (or a data: URL): despite the name, any format <see cref="Engram.Data.Images.ImageFiles"/> reads (JPEG, PNG,
+    /// GIF, BMP, TIFF, WebP, TGA, by content); prepared like every image a memory takes (padded square, resized, grey or RGB).
+    /// </summary>
     public string? ImagePng { get; init; }
 
     /// <summary>Use this stored item's decoded image (Dec(ξ)) as the image cue: its id (a string) or its index (a number), as <c>engram recall --item</c> takes.</summary>
@@ -48,7 +51,7 @@ internal sealed record RecallRequest
     private static readonly Dictionary<string, string> s_fields = new(StringComparer.Ordinal)
     {
         ["text"] = "a string (a caption)",
-        ["image_png"] = "a string (a PNG, base64)",
+        ["image_png"] = "a string (an image file, base64: JPEG, PNG, GIF, BMP, TIFF, WebP or TGA)",
         ["item"] = "a stored item's id (a string) or index (a whole number)",
         ["occlude"] = "one of none, bottom-half, top-half, left-half, right-half",
         ["noise"] = "a number (σ ≥ 0)",

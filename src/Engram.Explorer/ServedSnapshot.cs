@@ -282,7 +282,7 @@ internal sealed class ServedSnapshot
         }
         catch (FormatException)
         {
-            throw ApiException.BadRequest("image_png is not base64: send the PNG file's bytes base64-encoded (a data: URL is accepted too).");
+            throw ApiException.BadRequest("image_png is not base64: send the image file's bytes (JPEG, PNG, GIF, BMP, TIFF, WebP or TGA) base64-encoded (a data: URL is accepted too).");
         }
 
         return _session.PrepareImage(png, "image_png");

@@ -184,6 +184,31 @@ public sealed class ApiTests(ExplorerServer server)
         Assert.Equal(0.05, recall.GetProperty("cue").GetProperty("noise").GetDouble());
     }
 
+    [Theory]
+    [InlineData("jpeg")]
+    [InlineData("webp")]
+    [InlineData("gif")]
+    public async Task An_uploaded_image_of_another_format_in_image_png_recalls_its_item(string format)
+    {
+        // Given the original emoji as a JPEG, a WebP or a GIF (the field keeps its name, and takes any format Engram reads)
+        using SixLabors.ImageSharp.Image picture = SixLabors.ImageSharp.Image.Load(PngEncoder.Encode(server.Emoji[20].Image));
+        using var bytes = new MemoryStream();
+        SixLabors.ImageSharp.Formats.IImageEncoder encoder = format switch
+        {
+            "jpeg" => new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 95 },
+            "webp" => new SixLabors.ImageSharp.Formats.Webp.WebpEncoder(),
+            _ => new SixLabors.ImageSharp.Formats.Gif.GifEncoder(),
+        };
+        picture.Save(bytes, encoder);
+
+        // When it is the image cue
+        var (status, recall) = await server.RecallAsync(new { image_png = Convert.ToBase64String(bytes.ToArray()) });
+
+        // Then it is prepared like the stored images and recalls its item
+        Assert.True(status == 200, recall.ToString());
+        Assert.Equal(server.Emoji[20].Id, recall.GetProperty("item_id").GetString());
+    }
+
     [Fact]
     public async Task Recall_options_can_be_overridden_per_request()
     {

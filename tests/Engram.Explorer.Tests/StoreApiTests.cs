@@ -55,6 +55,32 @@ public sealed class StoreApiTests
     }
 
     [Fact]
+    public async Task An_item_added_as_a_jpeg_is_recalled_and_served_back_as_given_as_image_jpeg()
+    {
+        // Given a store of 12 emoji, served, and a JPEG of another emoji
+        await using StoreExplorer explorer = await StoreExplorer.ImagesAndCaptionsAsync(12);
+        using SixLabors.ImageSharp.Image picture = SixLabors.ImageSharp.Image.Load(explorer.Png(30));
+        using var stream = new MemoryStream();
+        picture.Save(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
+        byte[] jpeg = stream.ToArray();
+
+        // When it is added as lamp.jpg
+        var (status, added) = await explorer.AddAsync(jpeg, "a picture of my very own lamp", fileName: "lamp.jpg");
+
+        // Then it is stored under the file's name, its caption recalls it, and the JPEG comes back byte for byte as image/jpeg
+        Assert.True(status == 201, added.ToString());
+        Assert.Equal("lamp", added.GetProperty("item").GetProperty("id").GetString());
+        using (HttpResponseMessage byCaption = await explorer.Client.PostAsJsonAsync("/api/recall", new { text = "a picture of my very own lamp" }))
+        {
+            Assert.Equal("lamp", (await ExplorerServer.ReadJsonAsync(byCaption)).GetProperty("item_id").GetString());
+        }
+
+        using HttpResponseMessage original = await explorer.Client.GetAsync(new Uri("/api/items/lamp/original", UriKind.Relative));
+        Assert.Equal("image/jpeg", original.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(jpeg, await original.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task A_forgotten_item_is_gone_from_the_list_and_from_recall_and_its_index_then_serves_the_next_items_image()
     {
         // Given a store of 12 emoji, with the images of items 3 and 4 already served (and cached)
@@ -197,7 +223,7 @@ public sealed class StoreApiTests
 
         // Missing parts, parts the store has no slot for, parts of the wrong kind
         await AssertRefusedAsync(explorer, await explorer.AddAsync(null, "no picture", "bare"), 400,
-            "This store keeps an image for every item: give the new item's image, a PNG file in the field \"image\".");
+            "This store keeps an image for every item: give the new item's image, a file (JPEG, PNG, GIF, BMP, TIFF, WebP or TGA) in the field \"image\".");
         await AssertRefusedAsync(explorer, await explorer.AddAsync(png, null, "uncaptioned"), 400,
             "This store keeps a caption for every item: give the new item's caption in the field \"caption\".");
         await AssertRefusedAsync(explorer, await explorer.AddAsync(png, "with a sound", "loud", sound: ("sound", "s.wav", StoreExplorer.Wav(StoreExplorer.Tone(300)))), 400,
@@ -205,20 +231,28 @@ public sealed class StoreApiTests
         using (MultipartFormDataContent unknown = StoreExplorer.Form([("image", "p.png", png)], [("caption", "x"), ("title", "x")]))
         {
             await AssertRefusedAsync(explorer, await explorer.SendAsync(HttpMethod.Post, "/api/items", unknown), 400,
-                "Unknown field 'title' in the form: POST /api/items takes image (a PNG file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text).");
+                "Unknown field 'title' in the form: POST /api/items takes image (a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file), caption (text), sound (a WAV file; \"audio\" is taken too) and optionally id (text).");
         }
 
         using (MultipartFormDataContent text = StoreExplorer.Form([], [("image", "photo.png"), ("caption", "x")]))
         {
             await AssertRefusedAsync(explorer, await explorer.SendAsync(HttpMethod.Post, "/api/items", text), 400,
-                "The field \"image\" holds text; send the PNG as a file (with curl: -F image=@photo.png).");
+                "The field \"image\" holds text; send the image as a file (with curl: -F image=@photo.jpg).");
         }
 
         // Files that do not decode, or are too large, with the decoder's or the cap's message
-        await AssertRefusedAsync(explorer, await explorer.AddAsync(Encoding.ASCII.GetBytes("GIF89a, not a PNG"), "a gif", "gif", fileName: "cat.png"), 400,
-            "The image cat.png (field \"image\"): ");
+        await AssertRefusedAsync(explorer, await explorer.AddAsync(Encoding.ASCII.GetBytes("my shopping list, not a picture"), "a list", "list", fileName: "cat.png"), 400,
+            "The image cat.png (field \"image\"): at byte 0: not an image Engram reads: its first bytes are not those of a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file. Convert it to PNG or JPEG. Send the item's image as a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file in the field \"image\".");
         await AssertRefusedAsync(explorer, await explorer.AddAsync(PngEncoder.Encode(new Image(100, 100, PixelLayout.Rgb)), "too many pixels", "big", fileName: "big.png"), 400,
             "The image big.png (field \"image\") is 100×100 pixels; the explorer takes images of at most 5,000 pixels. Scale it down to about 70 pixels a side");
+        using (var bmp = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(100, 80))
+        using (var encoded = new MemoryStream())
+        {
+            bmp.Save(encoded, new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder());
+            await AssertRefusedAsync(explorer, await explorer.AddAsync(encoded.ToArray(), "too many pixels", "big-bmp", fileName: "big.bmp"), 400,
+                "The image big.bmp (field \"image\") is 100×80 pixels; the explorer takes images of at most 5,000 pixels.");
+        }
+
         await AssertRefusedAsync(explorer, await explorer.AddAsync(new byte[100 * 1024], "too long", "long"), 413,
             "this explorer takes at most 65,536 bytes");
 
@@ -226,7 +260,7 @@ public sealed class StoreApiTests
         using (var json = new StringContent("{\"caption\": \"x\"}", Encoding.UTF8, "application/json"))
         {
             await AssertRefusedAsync(explorer, await explorer.SendAsync(HttpMethod.Post, "/api/items", json), 415,
-                "POST /api/items takes multipart/form-data with the new item's fields: image (a PNG file), caption (text)");
+                "POST /api/items takes multipart/form-data with the new item's fields: image (a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file), caption (text)");
         }
 
         byte[] cut = Encoding.ASCII.GetBytes("--xyz\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nhalf a for");

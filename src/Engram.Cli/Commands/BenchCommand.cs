@@ -14,6 +14,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateGemm(context));
         bench.Subcommands.Add(CreateRecall(context));
         bench.Subcommands.Add(CreatePng(context));
+        bench.Subcommands.Add(CreateImages(context));
         bench.Subcommands.Add(CreateConv(context));
         bench.Subcommands.Add(CreateStore(context));
         bench.Subcommands.Add(CreateEncoders(context));
@@ -159,14 +160,7 @@ internal static class BenchCommand
         {
             JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
             string dir = parse.GetValue(folder) ?? DefaultPngFolder();
-            string[] files = Directory.Exists(dir)
-                ? Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray()
-                : throw new DirectoryNotFoundException($"The folder {dir} does not exist.");
-            if (files.Length == 0)
-            {
-                throw new ArgumentException($"The folder {dir} holds no .png files (subfolders are not searched): give --folder a folder of PNG images.");
-            }
-
+            string[] files = PngFiles(dir);
             PngDecodeBenchmarkResult r = PngDecodeBenchmark.Run(files);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("files").AddColumn("pixels").AddColumn("decode s")
                 .AddColumn("inflate s").AddColumn("decode / inflate");
@@ -189,6 +183,61 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static Command CreateImages(CliContext context)
+    {
+        var folder = new Option<string?>("--folder") { Description = "Folder of PNG files (default: the emoji images, npm package or data/emoji).", HelpName = "DIR" };
+        var maxSide = new Option<int>("--max-side") { Description = "The longest side the shrink and resize tasks go to.", DefaultValueFactory = _ => 32 }.Between(1, 65_536);
+        var passes = new Option<int>("--passes") { Description = "Timed passes over the whole set per task; the median is reported.", DefaultValueFactory = _ => 7 }.Between(1, 1000);
+        Option<string?> json = CommonOptions.Json();
+        Option<bool> force = OutputOptions.Force();
+        var command = new Command(
+            "images",
+            "Engram's PNG decoder, PNG encoder and area resize against SixLabors.ImageSharp doing the same work on the same files, " +
+            "in one run: the median time of each and the ratio ours / ImageSharp's (below 1: ours is faster).\n\n" +
+            "Example:\n  engram bench images --folder ~/photos --max-side 256 --json images.json")
+        {
+            folder, maxSide, passes, json, force,
+        };
+        command.SetAction(parse =>
+        {
+            JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), parse.GetValue(force));
+            string dir = parse.GetValue(folder) ?? DefaultPngFolder();
+            string[] files = PngFiles(dir);
+            ImageCodecBenchmarkResult r = ImageCodecBenchmark.Run(files, parse.GetValue(maxSide), parse.GetValue(passes));
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("task").AddColumn("ours s (median)").AddColumn("ImageSharp s (median)").AddColumn("ours / ImageSharp");
+            foreach (ImageCodecTiming t in r.Timings)
+            {
+                table.AddRow(Markup.Escape(t.Task), F(t.OursSeconds, "F4"), F(t.ImageSharpSeconds, "F4"), F(t.Ratio, "F2"));
+            }
+
+            context.Console.MarkupLine($"{r.Files:N0} PNG files of {Markup.Escape(dir)} ({r.Pixels:N0} pixels), median of {r.Passes} passes each");
+            context.Console.Write(table);
+            if (jsonTarget is not null)
+            {
+                jsonTarget.Write(new
+                {
+                    files = r.Files,
+                    pixels = r.Pixels,
+                    passes = r.Passes,
+                    folder = dir,
+                    timings = r.Timings.Select(t => new { task = t.Task, ours_seconds = t.OursSeconds, imagesharp_seconds = t.ImageSharpSeconds, ratio = t.Ratio }),
+                }, context);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string[] PngFiles(string dir)
+    {
+        string[] files = Directory.Exists(dir)
+            ? Directory.GetFiles(dir, "*.png").Order(StringComparer.Ordinal).ToArray()
+            : throw new DirectoryNotFoundException($"The folder {dir} does not exist.");
+        return files.Length > 0 ? files
+            : throw new ArgumentException($"The folder {dir} holds no .png files (subfolders are not searched): give --folder a folder of PNG images.");
     }
 
     private static Command CreateStore(CliContext context)

@@ -25,8 +25,9 @@ internal static class BuildCommand
     {
         var dataset = new Option<string>("--dataset")
         {
-            Description = "fashion-mnist, emoji, or a FOLDER of PNG files (captions from captions.csv or each PNG's tEXt Title/Description; " +
-                "a WAV beside a PNG, same name, is its sound).",
+            Description = "fashion-mnist, emoji, or a FOLDER of images, nested as you keep them (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA; captions from " +
+                "captions.csv, a .txt beside the image, or the file's own title: PNG Title/Description, XMP dc:title/dc:description, EXIF ImageDescription; " +
+                "a WAV beside an image, same name, is its sound). An item that cannot be stored is left out and named at the end (see --strict).",
             DefaultValueFactory = _ => "emoji",
             HelpName = "NAME|FOLDER",
         };
@@ -93,6 +94,11 @@ internal static class BuildCommand
                 "item by item while `recall` and `serve` read it. It keeps each item's original PNG and WAV too (see --media). An existing store is " +
                 "never replaced without --force.",
         };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Refuse to build when anything in the dataset cannot be used (an image that does not decode, an item without a caption or a " +
+                "sound, a captions.csv row that matches no file), naming every problem; without it such items are left out and listed at the end.",
+        };
         Option<MediaKeeping> media = StoreCommands.MediaOption();
         Option<bool> force = OutputOptions.Force();
         Option<string?> json = CommonOptions.Json();
@@ -109,7 +115,7 @@ internal static class BuildCommand
             "  engram build --dataset emoji --text-encoder minilm --image-codec resnet18 --out emoji-pretrained.engram\n" +
             "  engram build --dataset ~/photos --image-codec raw --store --out photos.store")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, store, media, force, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, store, strict, media, force, json,
         };
         command.SetAction(parse =>
         {
@@ -147,7 +153,7 @@ internal static class BuildCommand
 
             MemorySource source = MemorySource.Load(
                 context, name, max, parse.GetValue(imageCodec), parse.GetValue(textEncoder), parse.GetValue(audioEncoder), parse.GetValue(harmonic),
-                parse.GetValue(voice)!, parse.GetValue(imageSize), parse.GetValue(grey));
+                parse.GetValue(voice)!, parse.GetValue(imageSize), parse.GetValue(grey), strict: parse.GetValue(strict));
             IDataset items = source.Items;
             MemoryEncoders encoders = source.Encoders;
 
@@ -175,13 +181,15 @@ internal static class BuildCommand
             string[] warnings = memory.Warnings.ToArray();
             foreach (string warning in warnings.Take(20))
             {
-                context.Console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                Warn(context, warning);
             }
 
             if (warnings.Length > 20)
             {
-                context.Console.MarkupLine($"[yellow]warning:[/] … and {warnings.Length - 20:N0} more pairs of items that share a cue.");
+                Warn(context, $"… and {warnings.Length - 20:N0} more groups of items that share a cue.");
             }
+
+            WriteProblems(context, source);
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("slot").AddColumn("encoder").AddColumn("code length").AddColumn("weights");
             foreach (SlotEncoder e in encoders.Described.Where(e => e.Slot != MemoryEncoders.HarmonicEntry))
@@ -202,8 +210,10 @@ internal static class BuildCommand
             }
 
             long bytes = new FileInfo(outPath).Length;
+            int leftOut = source.Problems.Count(p => p.LeavesItemOut);
             context.Output.WriteLine($"Stored {memory.Count:N0} items from {items.Source} in {outPath} ({bytes / 1024.0 / 1024.0:F1} MB, {stopwatch.Elapsed.TotalSeconds:F1} s); " +
-                $"{(warnings.Length == 0 ? "every item's cues are unique" : $"{warnings.Length:N0} pairs share a cue")}.");
+                $"{(warnings.Length == 0 ? "every item's cues are unique" : $"{warnings.Length:N0} {(warnings.Length == 1 ? "group" : "groups")} of items share a cue")}" +
+                $"{(leftOut > 0 ? $"; {leftOut:N0} left out" : "")}.");
             if (jsonTarget is not null)
             {
                 jsonTarget.Write(new
@@ -215,6 +225,7 @@ internal static class BuildCommand
                     encoders = encoders.Described,
                     engine = memory.Engine.Name,
                     warnings,
+                    problems = source.Problems.Select(p => new { kind = p.Kind.ToString(), subject = p.Subject, detail = p.Detail }),
                     bytes,
                     seconds = stopwatch.Elapsed.TotalSeconds,
                 }, context);
@@ -223,5 +234,34 @@ internal static class BuildCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The one summary of what was wrong with the dataset, grouped by kind (<see cref="DatasetProblems"/>): a line saying how many
+    /// items were left out of how many, then a line per kind naming the files.
+    /// </summary>
+    internal static void WriteProblems(CliContext context, MemorySource source)
+    {
+        IReadOnlyList<string> lines = DatasetProblems.Lines(source.Problems);
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        int left = source.Problems.Count(p => p.LeavesItemOut);
+        Warn(context, left == 0
+            ? $"{source.Items.Location} had problems, though no item was left out (--strict refuses instead):"
+            : string.Create(CultureInfo.InvariantCulture, $"{source.Items.Location} had problems; {left:N0} of {source.Items.Count + left:N0} items were left out (--strict refuses instead):"));
+        foreach (string line in lines)
+        {
+            context.Output.WriteLine($"  {line}.");
+        }
+    }
+
+    // "warning:" in yellow where the console has colours, then the text as it is: long lines of file names are not wrapped.
+    private static void Warn(CliContext context, string text)
+    {
+        context.Console.Markup("[yellow]warning:[/] ");
+        context.Output.WriteLine(text);
     }
 }

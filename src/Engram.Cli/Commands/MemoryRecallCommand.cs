@@ -91,10 +91,10 @@ internal static class MemoryRecallCommand
         {
             var codec = memory.Encoders.Image ?? throw new ArgumentException(
                 $"{path} has no image slot (it has {string.Join(", ", memory.Network.Layout.Slots.Select(s => s.Name))}): cue it with one of those.");
-            PngDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width);
+            ImageDecodeOptions decode = DatasetImages.CueDecodeOptions(codec.Shape.Width);
             if (imagePath is not null)
             {
-                image = ImageOps.Prepare(PngDecoder.Decode(imagePath, decode).Image, codec.Shape.Width, codec.Shape.Channels == 1);
+                image = ImageOps.Prepare(ImageFiles.Decode(imagePath, decode), codec.Shape.Width, codec.Shape.Channels == 1);
             }
             else if (codec.Decodes)
             {
@@ -106,7 +106,7 @@ internal static class MemoryRecallCommand
                 string id = memory.Items[Find(memory, item!)].Id;
                 byte[] png = OriginalImages.Png(path, id, parse.GetValue(o.Models) ?? [])
                     ?? throw new ArgumentException(OriginalImages.NoDecoder(path, codec.Name, $"--item {item} cues with the item's stored image"));
-                image = ImageOps.Prepare(PngDecoder.Decode(png, $"the original image of {id}", decode).Image, codec.Shape.Width, codec.Shape.Channels == 1);
+                image = ImageOps.Prepare(ImageFiles.Decode(png, $"the original image of {id}", decode), codec.Shape.Width, codec.Shape.Channels == 1);
             }
         }
 
@@ -238,7 +238,7 @@ internal static class MemoryRecallCommand
                 // Nothing to decode: the recalled item's original, as the store keeps it, is the recalled image.
                 byte[] png = OriginalImages.Png(path, recall.Id, parse.GetValue(o.Models) ?? [])
                     ?? throw new ArgumentException(OriginalImages.NoDecoder(path, codec.Name, "--save writes the recalled image"));
-                PngEncoder.Save(savePath, PngDecoder.Decode(png, $"the original image of {recall.Id}").Image, OutputPath.PngText);
+                PngEncoder.Save(savePath, ImageFiles.Decode(png, $"the original image of {recall.Id}"), OutputPath.PngText);
                 context.Output.WriteLine($"Wrote the recalled item's original image (kept by the store; {codec.Name} has no decoder) to {savePath}.");
             }
         }

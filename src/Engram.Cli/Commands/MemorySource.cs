@@ -11,26 +11,29 @@ namespace Engram.Cli.Commands;
 
 /// <summary>
 /// The items of a memory and what encodes them, as <c>engram build</c> and <c>engram train harmonic</c> choose
-/// them: a dataset (or folder), its encoders (the shipped ones by default) and its decoded images and sounds.
+/// them: a dataset (or folder), its encoders (the shipped ones by default), its decoded images and sounds, and what
+/// was wrong with the items that were left out (<see cref="Problems"/>).
 /// </summary>
-internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Tensor? Images, IReadOnlyList<AudioClip>? Sounds)
+internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Tensor? Images, IReadOnlyList<AudioClip>? Sounds, IReadOnlyList<DatasetProblem> Problems)
 {
     /// <summary>
     /// Opens dataset <paramref name="name"/> (at most <paramref name="max"/> items, 0: all) and the encoders:
     /// each of <paramref name="imageCodec"/>, <paramref name="textEncoder"/> and <paramref name="audioEncoder"/> is a
     /// path, "none", or null for the dataset's default. The audio slot is on by default for a folder whose
-    /// every item has a WAV, and, for emoji, when <paramref name="withAudio"/> or the harmonic model has an
-    /// audio modality; emoji names are then spoken by espeak-ng in <paramref name="voice"/>.
+    /// every item has a sound (when only some have one, it is left out, and the others are named in the problems), and,
+    /// for emoji, when <paramref name="withAudio"/> or the harmonic model has an audio modality; emoji names are then
+    /// spoken by espeak-ng in <paramref name="voice"/>. An item that cannot be stored (see <see cref="Prepare"/>) is left
+    /// out and named in <see cref="Problems"/>; with <paramref name="strict"/> any problem refuses the whole build.
     /// </summary>
     public static MemorySource Load(
         CliContext context, string name, int max, string? imageCodec, string? textEncoder, string? audioEncoder, string? harmonic,
-        string voice, int imageSize, bool grey, bool withAudio = false)
+        string voice, int imageSize, bool grey, bool withAudio = false, bool strict = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(max, "--n");
         IDataset items = Open(name, max > 0 ? max : int.MaxValue);
         if (items.Count == 0)
         {
-            throw new ArgumentException($"{name} holds no items.");
+            throw new ArgumentException(items.Problems.Count == 0 ? $"{name} holds no items." : $"{name} holds no item that can be read: {DatasetProblems.Summary(items.Problems)}");
         }
 
         string? models = ShippedData.Find("models");
@@ -47,17 +50,18 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
         string? text = Choice(textEncoder, name == "fashion-mnist" ? null : Shipped("emoji-text.safetensors") ?? "pixelized");
         bool audioByDefault = folder ? items.All(i => i.HasAudio) : name == "emoji" && (withAudio || harmonicAudio);
         string? audio = Choice(audioEncoder, audioByDefault ? Shipped("emoji-speech.safetensors") : null);
+        var notes = new List<DatasetProblem>();
+        if (folder && audioEncoder is null && items.Any(i => i.HasAudio) && !audioByDefault)
+        {
+            // Some sounds but not all: the slot is left out rather than half the items, and the silent ones are named.
+            notes.AddRange(items.Where(i => !i.HasAudio).Select(i => new DatasetProblem(DatasetProblemKind.NoSound, Subject(items, i))));
+        }
+
         MemoryEncoders encoders = MemoryEncoders.Open(image, text, audio, new ImageShape(name == "fashion-mnist" || grey ? 1 : 3, imageSize, imageSize), Choice(harmonic, null));
 
         SpeechSynthesizer? speech = null;
-        if (encoders.Audio is not null && !items.All(i => i.HasAudio))
+        if (encoders.Audio is not null && name == "emoji" && !items.All(i => i.HasAudio))
         {
-            if (name != "emoji")
-            {
-                string without = items.First(i => !i.HasAudio).Id;
-                throw new ArgumentException($"--audio-encoder needs a sound for every item, and {without} has none (put {without}.wav beside its PNG).");
-            }
-
             speech = SpeechSynthesizer.TryCreate()
                 ?? throw new InvalidOperationException(
                     "Speaking the emoji names needs espeak-ng (Debian package espeak-ng); install it, or leave the audio slot out with --audio-encoder none" +
@@ -65,25 +69,86 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
             items = SpokenDataset.Add(items, speech, voice);
         }
 
-        Tensor? images = null;
-        if (encoders.Image is { } codec)
-        {
-            images = Progress.Run(context, "decoding images", items.Count,
-                (progress, _) => DatasetImages.Load(items, codec.Shape.Width, codec.Shape.Channels == 1, progress));
-        }
-
-        IReadOnlyList<AudioClip>? sounds = encoders.Audio is null ? null
-            : Progress.Run(context, "reading sounds", items.Count, (progress, _) => items.Select((item, i) =>
-            {
-                progress.Report(i + 1);
-                return item.Audio!;
-            }).ToArray());
+        MemorySource source = Prepare(context, items, encoders, [.. items.Problems, .. notes], strict, name);
         if (speech is not null)
         {
             context.Output.WriteLine(SpeechCacheLine(speech.CacheFolder));
         }
 
-        return new MemorySource(items, encoders, images, sounds);
+        return source;
+    }
+
+    /// <summary>
+    /// Readies <paramref name="items"/> for <paramref name="encoders"/>, leaving out each item that cannot be stored and
+    /// saying why: without a caption while there is a text slot, without a sound (or with one that cannot be read) while
+    /// there is an audio slot, with an image that does not decode while there is an image slot. Every problem, these and
+    /// <paramref name="known"/> ones, is in the result's <see cref="Problems"/>; with <paramref name="strict"/> any problem
+    /// refuses instead, naming them all (<see cref="DatasetProblems.Summary"/>), and so does a dataset none of whose items can be stored.
+    /// </summary>
+    public static MemorySource Prepare(CliContext context, IDataset items, MemoryEncoders encoders, IReadOnlyList<DatasetProblem> known, bool strict, string name)
+    {
+        var problems = new List<DatasetProblem>(known);
+        List<DatasetItem> kept = [.. items];
+        if (encoders.Text is not null)
+        {
+            problems.AddRange(kept.Where(i => string.IsNullOrWhiteSpace(i.Caption)).Select(i => new DatasetProblem(DatasetProblemKind.NoCaption, Subject(items, i))));
+            kept.RemoveAll(i => string.IsNullOrWhiteSpace(i.Caption));
+        }
+
+        List<AudioClip>? sounds = null;
+        if (encoders.Audio is not null)
+        {
+            problems.AddRange(kept.Where(i => !i.HasAudio).Select(i => new DatasetProblem(DatasetProblemKind.NoSoundLeftOut, Subject(items, i))));
+            kept.RemoveAll(i => !i.HasAudio);
+            sounds = [];
+            var unreadable = new HashSet<DatasetItem>();
+            Progress.Run(context, "reading sounds", kept.Count, (progress, _) =>
+            {
+                for (int i = 0; i < kept.Count; i++)
+                {
+                    try
+                    {
+                        sounds.Add(kept[i].Audio!);
+                    }
+                    catch (DataFormatException e)
+                    {
+                        problems.Add(new DatasetProblem(DatasetProblemKind.UnreadableSound, Relative(items, kept[i].AudioFile ?? kept[i].Id), e.Problem));
+                        unreadable.Add(kept[i]);
+                    }
+
+                    progress.Report(i + 1);
+                }
+
+                return 0;
+            });
+            kept.RemoveAll(unreadable.Contains);
+        }
+
+        Tensor? images = null;
+        if (encoders.Image is { } codec && kept.Count > 0)
+        {
+            List<DatasetItem> decoding = kept;
+            PreparedImages prepared = Progress.Run(context, "decoding images", decoding.Count,
+                (progress, _) => DatasetImages.LoadEach(decoding, codec.Shape.Width, codec.Shape.Channels == 1, progress, items.Source == "folder" ? items.Location : null));
+            problems.AddRange(prepared.Failed);
+            images = prepared.Rows;
+            sounds = sounds is null ? null : [.. prepared.Decoded.Select(i => sounds[i])];
+            kept = [.. prepared.Decoded.Select(i => decoding[i])];
+        }
+
+        if (strict && problems.Count > 0)
+        {
+            throw new ArgumentException(
+                $"--strict: {name} has problems, so nothing was stored: {DatasetProblems.Summary(problems)} Fix them, or leave out --strict to store the items that can be read.");
+        }
+
+        if (kept.Count == 0)
+        {
+            throw new ArgumentException($"No item of {name} can be stored: {DatasetProblems.Summary(problems)}");
+        }
+
+        var dataset = new ListDataset(items.Name, items.Source, items.Location, kept, problems);
+        return new MemorySource(dataset, encoders, images, sounds, problems);
     }
 
     /// <summary>
@@ -104,7 +169,7 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
         "fashion-mnist" => FashionMnistDataset.Load(train: true, max),
         "emoji" => EmojiDataset.Load(max),
         _ when Directory.Exists(name) => Take(FolderDataset.Load(name), max),
-        _ => throw new DirectoryNotFoundException($"Unknown dataset '{name}': use fashion-mnist, emoji or an existing folder of PNG files."),
+        _ => throw new DirectoryNotFoundException($"Unknown dataset '{name}': use fashion-mnist, emoji or an existing folder of images."),
     };
 
     /// <summary>Encodes and stores the items as a memory (nothing is written).</summary>
@@ -112,7 +177,13 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
         MultimodalMemory.Build(Items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray(), Encoders, Images, Sounds, options, progress, engine);
 
     private static IDataset Take(IDataset dataset, int max) =>
-        max >= dataset.Count ? dataset : new ListDataset(dataset.Name, dataset.Source, dataset.Location, dataset.Take(max).ToList());
+        max >= dataset.Count ? dataset : new ListDataset(dataset.Name, dataset.Source, dataset.Location, dataset.Take(max).ToList(), dataset.Problems);
+
+    // An item as a person finds it: its image file relative to the folder, else its id.
+    private static string Subject(IDataset items, DatasetItem item) => item.ImageFile is { } file ? Relative(items, file) : item.Id;
+
+    private static string Relative(IDataset items, string file) =>
+        items.Source == "folder" && Path.IsPathRooted(file) ? Path.GetRelativePath(items.Location, file).Replace('\\', '/') : file;
 
     // An option's value, with "none" meaning the slot is left out and no value meaning the default.
     private static string? Choice(string? given, string? fallback) => given switch

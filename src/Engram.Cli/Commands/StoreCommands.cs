@@ -94,6 +94,11 @@ internal static class StoreCommands
             Description = "With --dataset: store each item in a transaction of its own and print its id once it is stored, so that what was " +
                 "printed is kept even if the command is stopped; without it the dataset is stored in one transaction, all or nothing.",
         };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "With --dataset: refuse when anything in it cannot be used (an image that does not decode, an item without a caption or a sound), " +
+                "naming every problem; without it such items are left out and listed at the end.",
+        };
         var command = new Command(
             "add",
             "Add items to a store: encoded with the store's encoders and written in one transaction, so a crash leaves all of them or none; " +
@@ -103,7 +108,7 @@ internal static class StoreCommands
             "  engram add --memory emoji.store --dataset ~/more-emoji\n" +
             "  engram add --memory photos.store --image beach.png --caption \"my dog on the beach\" --replace")
         {
-            store, dataset, n, image, caption, id, audio, replace, keeping, oneByOne,
+            store, dataset, n, image, caption, id, audio, replace, keeping, oneByOne, strict,
         };
         command.SetAction(parse =>
         {
@@ -119,17 +124,12 @@ internal static class StoreCommands
 
             if (name is not null)
             {
-                IDataset items = MemorySource.Open(name, parse.GetValue(n) is > 0 and var max ? max : int.MaxValue);
-                Tensor? images = opened.Encoders.Image is { } codec ? DatasetImages.Load(items, codec.Shape.Width, codec.Shape.Channels == 1) : null;
+                IDataset given = MemorySource.Open(name, parse.GetValue(n) is > 0 and var max ? max : int.MaxValue);
+                MemorySource source = MemorySource.Prepare(context, given, opened.Encoders, given.Problems, parse.GetValue(strict), name);
+                IDataset items = source.Items;
+                Tensor? images = source.Images;
                 MemoryItem[] adding = items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray();
-                Engram.Data.Audio.AudioClip[]? sounds = null;
-                if (opened.Encoders.Audio is not null)
-                {
-                    DatasetItem? silent = items.FirstOrDefault(i => !i.HasAudio);
-                    sounds = silent is null
-                        ? items.Select(i => i.Audio!).ToArray()
-                        : throw new ArgumentException($"{path} stores a sound for every item, and {silent.Id} has none (put {silent.Id}.wav beside its PNG).");
-                }
+                Engram.Data.Audio.AudioClip[]? sounds = source.Sounds?.ToArray();
 
                 StoredMedia[][] originals = items.Select(i => StoredMedia.Of(i, keep).ToArray()).ToArray();
                 if (parse.GetValue(oneByOne))
@@ -146,6 +146,7 @@ internal static class StoreCommands
                     opened.Add(adding, images, sounds, originals, new Progress<string>(line => context.Output.WriteLine(line)), update);
                 }
 
+                BuildCommand.WriteProblems(context, source);
                 context.Output.WriteLine($"Added {items.Count:N0} items from {items.Source} to {path}; it holds {opened.Count:N0}.");
                 return 0;
             }
@@ -166,7 +167,7 @@ internal static class StoreCommands
                 }
 
                 byte[] bytes = File.ReadAllBytes(imagePath);
-                Image decoded = PngDecoder.Decode(bytes, imagePath, DatasetImages.CueDecodeOptions(codec.Shape.Width)).Image;
+                Image decoded = ImageFiles.Decode(bytes, imagePath, DatasetImages.CueDecodeOptions(codec.Shape.Width));
                 float[] prepared = ImageOps.Prepare(decoded, codec.Shape.Width, codec.Shape.Channels == 1);
                 pixels = Tensor.FromArray(prepared, 1, prepared.Length);
                 media.Add(keep == MediaKeeping.Copy ? new StoredMedia(Engines.Modality.ImageName, bytes) : new StoredMedia(Engines.Modality.ImageName, null, Path.GetFullPath(imagePath)));

@@ -1,11 +1,12 @@
 using Engram.Data.Audio;
-using Engram.Data.Png;
+using Engram.Data.Images;
 using Engram.Data.Safetensors;
 
 namespace Engram.Data;
 
 /// <summary>
-/// Decodes every file Engram can read under a folder (PNG, WAV, IDX, safetensors) and reports which
+/// Decodes every file Engram can read under a folder (images of every format <see cref="ImageFiles"/> reads, WAV, IDX,
+/// safetensors) and reports which
 /// failed and why, so a user can validate a folder before building a memory from it.
 /// </summary>
 public static class DataCheck
@@ -14,9 +15,9 @@ public static class DataCheck
     public static DataFileKind? KindOf(string path)
     {
         string name = Path.GetFileName(path).ToLowerInvariant();
-        if (name.EndsWith(".png", StringComparison.Ordinal))
+        if (ImageFiles.HasImageExtension(name))
         {
-            return DataFileKind.Png;
+            return DataFileKind.Image;
         }
 
         if (name.EndsWith(".wav", StringComparison.Ordinal))
@@ -88,8 +89,8 @@ public static class DataCheck
     }
 
     /// <summary>
-    /// Decodes a file of the given kind with the decoders' default limits (a PNG at full size, within
-    /// <see cref="PngDecodeOptions.MaxDecodedBytes"/>); returns null on success, else what went wrong,
+    /// Decodes a file of the given kind with the decoders' default limits (an image of any format at full size, by its
+    /// content, within <see cref="ImageDecodeOptions.MaxDecodedBytes"/>); returns null on success, else what went wrong,
     /// starting with the file's path. No failure escapes, so one bad file never stops a check.
     /// </summary>
     public static string? TryDecode(string path, DataFileKind kind)
@@ -98,8 +99,8 @@ public static class DataCheck
         {
             switch (kind)
             {
-                case DataFileKind.Png:
-                    PngDecoder.Decode(path);
+                case DataFileKind.Image:
+                    ImageFiles.Decode(path);
                     break;
                 case DataFileKind.Wav:
                     WavFile.Read(path);
@@ -139,8 +140,8 @@ public static class DataCheck
 /// <summary>The file formats <see cref="DataCheck"/> decodes.</summary>
 public enum DataFileKind
 {
-    /// <summary>A PNG image.</summary>
-    Png,
+    /// <summary>An image: JPEG, PNG, GIF, BMP, TIFF, WebP or TGA (found by its name's extension, decoded by its content).</summary>
+    Image,
     /// <summary>A RIFF/WAVE audio file.</summary>
     Wav,
     /// <summary>An IDX array file (Fashion-MNIST's format), plain or gzipped.</summary>

@@ -230,8 +230,12 @@ public sealed partial class MultimodalMemory
         _ => null,
     };
 
-    /// <summary>The store-time uniqueness warnings, one line per colliding pair.</summary>
-    public IEnumerable<string> Warnings => Network.Warnings;
+    /// <summary>
+    /// The store-time uniqueness warnings, one line per group of items that a cue of one slot cannot tell apart
+    /// ("32 items share the caption 'gramastar'", "5 images are blank (one flat colour) and identical"), largest group
+    /// first (<see cref="CollisionGroups"/>); <see cref="HopfieldEncodingNetwork.Warnings"/> has one line per pair.
+    /// </summary>
+    public IEnumerable<string> Warnings => CollisionGroups.Lines(this);
 
     /// <summary>
     /// The options of the default engine (the Hopfield Encoding Network): L2 similarity, β = 1000 (every slot has mean

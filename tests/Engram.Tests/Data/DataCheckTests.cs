@@ -31,7 +31,7 @@ public sealed class DataCheckTests : IDisposable
         Assert.Equal(["bad.idx", "cut.png"], report.Failed.Select(f => Path.GetFileName(f.File)));
         Assert.Contains("not an IDX file", report.Failed[0].Error, StringComparison.Ordinal);
         Assert.Contains("cut.png", report.Failed[1].Error, StringComparison.Ordinal);
-        Assert.Equal(DataFileKind.Png, report.Failed[1].Kind);
+        Assert.Equal(DataFileKind.Image, report.Failed[1].Kind);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class DataCheckTests : IDisposable
     }
 
     [Theory]
-    [InlineData("a.PNG", DataFileKind.Png)]
+    [InlineData("a.PNG", DataFileKind.Image)]
     [InlineData("x/voice.wav", DataFileKind.Wav)]
     [InlineData("model.safetensors", DataFileKind.Safetensors)]
     [InlineData("train-images-idx3-ubyte.gz", DataFileKind.Idx)]

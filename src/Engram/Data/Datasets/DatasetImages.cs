@@ -13,22 +13,30 @@ public static class DatasetImages
     public const int DecodeSideFactor = 8;
 
     /// <summary>
-    /// How a cue's PNG (a file or an upload) is decoded for a size×size encoder: shrunk while decoding as the
+    /// How a cue's image (a file or an upload, any format <see cref="ImageFiles"/> reads) is decoded for a size×size encoder: shrunk as the
     /// stored items' images are (<see cref="DecodeSideFactor"/>), so a large photograph as a cue costs the memory
     /// of a small image and prepares to the same pixels as the same file stored.
     /// </summary>
-    public static Png.PngDecodeOptions CueDecodeOptions(int size)
+    public static ImageDecodeOptions CueDecodeOptions(int size)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        return new Png.PngDecodeOptions { MaxSide = DecodeSideFactor * size };
+        return new ImageDecodeOptions { MaxSide = DecodeSideFactor * size };
     }
 
     /// <summary>
+    /// How many images are decoded at once: one per core, at most 4. Each decode of a large photograph holds its file, a
+    /// frame and the prepared copies, so a bound on the workers is a bound on the memory (the thread pool alone would add
+    /// workers while they wait, and ten 9-megapixel images decoded together reached gigabytes).
+    /// </summary>
+    public static int Workers => Math.Clamp(Environment.ProcessorCount, 1, 4);
+
+    /// <summary>
     /// Every item's image through <see cref="ImageOps.Prepare"/> (size×size, grey or RGB) as rows
-    /// [N, size·size·channels], in the dataset's order, decoded in parallel. Images are asked for at
-    /// <see cref="DecodeSideFactor"/> × size at most (<see cref="DatasetItem.ImageAtMost"/>), so a folder of large
-    /// photographs costs the memory of small images. An image that does not decode fails as it would alone: its own
-    /// exception (a <see cref="DataFormatException"/> naming the file), the first such item's when several fail.
+    /// [N, size·size·channels], in the dataset's order, decoded in parallel by at most <see cref="Workers"/> at a time.
+    /// Images are asked for at <see cref="DecodeSideFactor"/> × size at most (<see cref="DatasetItem.ImageAtMost"/>), so a
+    /// folder of large photographs costs the memory of small images. An image that does not decode fails as it would alone:
+    /// its own exception (a <see cref="DataFormatException"/> naming the file), the first such item's when several fail.
+    /// <see cref="LoadEach"/> leaves such items out instead.
     /// </summary>
     public static Tensor Load(IReadOnlyList<DatasetItem> items, int size, bool grey, IProgress<int>? progress = null)
     {
@@ -39,14 +47,69 @@ public static class DatasetImages
         int done = 0;
         ParallelItems.For(items.Count, i =>
         {
-            float[] pixels = ImageOps.Prepare(items[i].ImageAtMost(DecodeSideFactor * size), size, grey);
-            pixels.CopyTo(data.AsSpan(i * length, length));
-            int finished = Interlocked.Increment(ref done);
-            if (finished % 256 == 0 || finished == items.Count)
-            {
-                progress?.Report(finished);
-            }
-        });
+            Prepare(items[i], size, grey).CopyTo(data.AsSpan(i * length, length));
+            Report(ref done, items.Count, progress);
+        }, Workers);
         return Tensor.FromArray(data, items.Count, length);
     }
+
+    /// <summary>
+    /// As <see cref="Load"/>, except that an image that does not decode (a <see cref="DataFormatException"/>, or a file
+    /// that went missing) leaves its item out: the rows are those of the items that decoded, in order, their indices in
+    /// <see cref="PreparedImages.Decoded"/>, and each failure is a <see cref="DatasetProblemKind.Undecodable"/> problem
+    /// naming the file (relative to <paramref name="root"/> when given) and what was wrong.
+    /// </summary>
+    public static PreparedImages LoadEach(IReadOnlyList<DatasetItem> items, int size, bool grey, IProgress<int>? progress = null, string? root = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        int length = size * size * (grey ? 1 : 3);
+        var data = new float[items.Count * length];
+        var failures = new DatasetProblem?[items.Count];
+        int done = 0;
+        ParallelItems.For(items.Count, i =>
+        {
+            try
+            {
+                Prepare(items[i], size, grey).CopyTo(data.AsSpan(i * length, length));
+            }
+            catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+            {
+                string file = items[i].ImageFile ?? items[i].Id;
+                string subject = root is null ? file : Path.GetRelativePath(root, file).Replace('\\', '/');
+                failures[i] = new DatasetProblem(DatasetProblemKind.Undecodable, subject, e is DataFormatException d && d.FilePath.Length > 0 ? d.Problem : e.Message);
+            }
+
+            Report(ref done, items.Count, progress);
+        }, Workers);
+
+        int[] decoded = Enumerable.Range(0, items.Count).Where(i => failures[i] is null).ToArray();
+        float[] rows = decoded.Length == items.Count ? data : new float[decoded.Length * length];
+        if (!ReferenceEquals(rows, data))
+        {
+            for (int k = 0; k < decoded.Length; k++)
+            {
+                data.AsSpan(decoded[k] * length, length).CopyTo(rows.AsSpan(k * length, length));
+            }
+        }
+
+        return new PreparedImages(Tensor.FromArray(rows, decoded.Length, length), decoded, failures.OfType<DatasetProblem>().ToArray());
+    }
+
+    private static float[] Prepare(DatasetItem item, int size, bool grey) => ImageOps.Prepare(item.ImageAtMost(DecodeSideFactor * size), size, grey);
+
+    private static void Report(ref int done, int count, IProgress<int>? progress)
+    {
+        int finished = Interlocked.Increment(ref done);
+        if (finished % 256 == 0 || finished == count)
+        {
+            progress?.Report(finished);
+        }
+    }
 }
+
+/// <summary>
+/// The prepared images of the items that decoded: <paramref name="Rows"/> [decoded, size·size·channels], the items'
+/// indices (<paramref name="Decoded"/>, ascending) and a problem for each item that did not decode.
+/// </summary>
+public sealed record PreparedImages(Tensor Rows, IReadOnlyList<int> Decoded, IReadOnlyList<DatasetProblem> Failed);

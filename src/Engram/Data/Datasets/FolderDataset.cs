@@ -5,18 +5,31 @@ using Engram.Data.Png;
 namespace Engram.Data.Datasets;
 
 /// <summary>
-/// A folder of the user's files: every PNG (recursively, in path order) is an item whose id is its
-/// path relative to the folder without extension. Captions come from <c>captions.csv</c> in the
-/// folder (rows <c>file,caption</c>; a file may have several rows) or, failing that, from the PNG's
-/// tEXt/iTXt <c>Title</c> then <c>Description</c>. A WAV file with the same path and stem is the
-/// item's audio.
+/// A folder of the user's images as they keep them: every image file (JPEG, PNG, GIF, BMP, TIFF, WebP or TGA, by its
+/// name's extension, decoded by its content; recursively, in path order) is an item whose id is its path relative to the
+/// folder without extension (with it, when two files share a stem). An item's captions come from the first source that
+/// has any: <c>captions.csv</c> in the folder (rows <c>file,caption</c>, the file relative to the folder or by name; a
+/// file may have several rows), a <c>.txt</c> beside the image with the same stem (one caption a line), or the file's
+/// own metadata (<see cref="ImageFiles.Identify(string)"/>: a PNG's Title then Description; XMP dc:title, EXIF
+/// ImageDescription, XMP dc:description). A sound with the same path and stem is the item's audio.
 /// </summary>
+/// <remarks>
+/// Nothing a user's folder holds stops the read: a file whose header cannot be read, a captions.csv row that names no
+/// image or cannot be parsed, a caption file that cannot be read, are each left out and listed in
+/// <see cref="IDataset.Problems"/> (see <see cref="DatasetProblems"/> for the summary the commands print).
+/// </remarks>
 public static class FolderDataset
 {
     /// <summary>The captions file looked for in the folder.</summary>
     public const string CaptionsFile = "captions.csv";
 
-    /// <summary>Reads the items of <paramref name="folder"/>; a folder that does not exist or holds no PNG is refused with a message saying so.</summary>
+    /// <summary>The largest caption file (a .txt beside an image) read: 64 KiB.</summary>
+    public const int MaxCaptionFileBytes = 1 << 16;
+
+    /// <summary>
+    /// Reads the items of <paramref name="folder"/>; a folder that does not exist or holds no image is refused with a
+    /// message saying so. What could not be read is in the dataset's <see cref="IDataset.Problems"/>.
+    /// </summary>
     public static IDataset Load(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -26,34 +39,96 @@ public static class FolderDataset
         }
 
         string root = Path.GetFullPath(folder);
-        string[] pngs = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        string[] files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(ImageFiles.HasImageExtension)
             .Order(StringComparer.Ordinal)
             .ToArray();
-        if (pngs.Length == 0)
+        if (files.Length == 0)
         {
-            throw new ArgumentException($"The folder {folder} holds no PNG files (it and its subfolders were searched): give a folder of PNG images.", nameof(folder));
+            throw new ArgumentException(
+                $"The folder {folder} holds no images (it and its subfolders were searched for {ImageFiles.FormatList} files, by their extensions " +
+                $"{string.Join(" ", ImageFiles.Extensions)}): give a folder of images.", nameof(folder));
         }
 
+        var problems = new List<DatasetProblem>();
         string csvPath = Path.Combine(root, CaptionsFile);
-        Dictionary<string, List<string>>? table = File.Exists(csvPath) ? ReadCaptions(csvPath) : null;
-        var items = new List<DatasetItem>(pngs.Length);
-        foreach (string png in pngs)
+        Dictionary<string, CaptionRows>? table = File.Exists(csvPath) ? ReadCaptionRows(csvPath, problems) : null;
+        string[] relatives = files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).ToArray();
+        HashSet<string> sharedStems = relatives.GroupBy(StemOf, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        var items = new List<DatasetItem>(files.Length);
+        for (int i = 0; i < files.Length; i++)
         {
-            string relative = Path.GetRelativePath(root, png).Replace('\\', '/');
-            string id = relative[..^4];
-            string? wav = FindAudio(png);
-            Func<AudioClip>? audio = wav is null ? null : () => WavFile.Read(wav);
-            // Captions from the table, else from the PNG's own text chunks (read without decoding its image).
-            IReadOnlyList<string> captions = table is not null
-                ? table.TryGetValue(relative, out List<string>? c) || table.TryGetValue(Path.GetFileName(relative), out c) ? c : []
-                : TextCaptions(PngDecoder.ReadText(png));
-            Func<Image> image = () => PngDecoder.Decode(png).Image;
-            Func<int, Image> imageAtMost = side => PngDecoder.Decode(png, new PngDecodeOptions { MaxSide = side }).Image;
-            items.Add(new DatasetItem(id, image, captions, audio, imageAtMost: imageAtMost, imageFile: png, audioFile: wav));
+            string file = files[i], relative = relatives[i];
+            IReadOnlyList<string>? captions = Captions(file, relative, table, problems);
+            if (captions is null)
+            {
+                continue;
+            }
+
+            string id = sharedStems.Contains(StemOf(relative)) ? relative : StemOf(relative);
+            string? sound = FindAudio(file);
+            Func<AudioClip>? audio = sound is null ? null : () => WavFile.Read(sound);
+            Func<Image> image = () => ImageFiles.Decode(file);
+            Func<int, Image> imageAtMost = side => ImageFiles.Decode(file, new ImageDecodeOptions { MaxSide = side });
+            items.Add(new DatasetItem(id, image, captions, audio, imageAtMost: imageAtMost, imageFile: file, audioFile: sound));
         }
 
-        return new ListDataset(Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)), "folder", root, items);
+        if (table is not null)
+        {
+            problems.AddRange(table.Values.Where(r => !r.Used).OrderBy(r => r.Row)
+                .Select(r => new DatasetProblem(DatasetProblemKind.UnmatchedCaptionRow, $"row {r.Row} '{r.File}'")));
+        }
+
+        return new ListDataset(Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)), "folder", root, items, problems);
+    }
+
+    /// <summary>
+    /// An image's captions from the first source that has some (captions.csv, the .txt beside it, its metadata), or null
+    /// when its header cannot be read (a problem is recorded, and the item is left out).
+    /// </summary>
+    private static IReadOnlyList<string>? Captions(string file, string relative, Dictionary<string, CaptionRows>? table, List<DatasetProblem> problems)
+    {
+        if (table is not null && (table.TryGetValue(relative, out CaptionRows? rows) || table.TryGetValue(Path.GetFileName(relative), out rows)))
+        {
+            rows.Used = true;
+            return rows.Captions;
+        }
+
+        string text = Path.ChangeExtension(file, ".txt");
+        if (File.Exists(text))
+        {
+            try
+            {
+                long length = new FileInfo(text).Length;
+                string[] lines = length > MaxCaptionFileBytes
+                    ? throw new DataFormatException(text, null, $"the file is {length:N0} bytes; a caption file holds at most {MaxCaptionFileBytes:N0}.")
+                    : File.ReadAllLines(text, System.Text.Encoding.UTF8).Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+                if (lines.Length > 0)
+                {
+                    return lines;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DataFormatException)
+            {
+                problems.Add(new DatasetProblem(DatasetProblemKind.BadCaptionFile, Path.ChangeExtension(relative, ".txt"), e is DataFormatException d ? d.Problem : e.Message));
+            }
+        }
+
+        try
+        {
+            return ImageFiles.Identify(file).Captions;
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new DatasetProblem(DatasetProblemKind.Undecodable, relative, e is DataFormatException d ? d.Problem : e.Message));
+            return null;
+        }
+    }
+
+    private static string StemOf(string relative)
+    {
+        string extension = Path.GetExtension(relative);
+        return relative[..^extension.Length];
     }
 
     /// <summary>Title, then Description, from a PNG's text chunks (empty values skipped).</summary>
@@ -67,16 +142,7 @@ public static class FolderDataset
     public static IReadOnlyList<string> TextCaptions(IReadOnlyDictionary<string, string> text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var captions = new List<string>();
-        foreach (string key in new[] { "Title", "Description" })
-        {
-            if (text.TryGetValue(key, out string? value) && !string.IsNullOrWhiteSpace(value))
-            {
-                captions.Add(value.Trim());
-            }
-        }
-
-        return captions;
+        return ImageCaptions.FromPngText(text);
     }
 
     /// <summary>
@@ -122,6 +188,47 @@ public static class FolderDataset
         return table;
     }
 
+    /// <summary>
+    /// The rows of a captions.csv by file, as <see cref="ReadCaptions"/> reads them, except that a row that cannot be
+    /// read is recorded in <paramref name="problems"/> and passed over rather than refusing the whole file.
+    /// </summary>
+    private static Dictionary<string, CaptionRows> ReadCaptionRows(string path, List<DatasetProblem> problems)
+    {
+        var table = new Dictionary<string, CaptionRows>(StringComparer.Ordinal);
+        int line = 0;
+        foreach (string[] row in Csv.Read(path))
+        {
+            line++;
+            if ((line == 1 && row.Length >= 2 && row[0].Trim() == "file" && row[1].Trim() == "caption") || (row.Length == 1 && string.IsNullOrWhiteSpace(row[0])))
+            {
+                continue;
+            }
+
+            string file = row.Length > 0 ? row[0].Trim().Replace('\\', '/') : "";
+            string? fault = row.Length != 2 ? $"{row.Length} fields; each row is file,caption (quote captions that contain commas)"
+                : file.Length == 0 ? "an empty file name"
+                : row[1].Trim().Length == 0 ? "an empty caption"
+                : null;
+            if (fault is not null)
+            {
+                problems.Add(new DatasetProblem(DatasetProblemKind.BadCaptionRow, $"row {line}", fault));
+                continue;
+            }
+
+            if (!table.TryGetValue(file, out CaptionRows? rows))
+            {
+                table[file] = rows = new CaptionRows(file, line);
+            }
+
+            if (!rows.Captions.Contains(row[1].Trim(), StringComparer.Ordinal))
+            {
+                rows.Captions.Add(row[1].Trim());
+            }
+        }
+
+        return table;
+    }
+
     private static string? FindAudio(string png)
     {
         string stem = Path.Combine(Path.GetDirectoryName(png)!, Path.GetFileNameWithoutExtension(png));
@@ -135,4 +242,16 @@ public static class FolderDataset
 
         return null;
     }
+}
+
+/// <summary>The captions one file has in captions.csv, the row they start on, and whether an image took them.</summary>
+internal sealed class CaptionRows(string file, int row)
+{
+    public string File { get; } = file;
+
+    public int Row { get; } = row;
+
+    public List<string> Captions { get; } = [];
+
+    public bool Used { get; set; }
 }

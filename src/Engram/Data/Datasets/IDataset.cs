@@ -11,10 +11,16 @@ public interface IDataset : IReadOnlyList<DatasetItem>
 
     /// <summary>The file or folder the items were read from.</summary>
     string Location { get; }
+
+    /// <summary>
+    /// What was wrong while the items were read (a folder's captions.csv rows that match no file, files whose header
+    /// cannot be read, …); the items hold only what could be read. Empty for the shipped datasets.
+    /// </summary>
+    IReadOnlyList<DatasetProblem> Problems => [];
 }
 
-/// <summary>A dataset over an in-memory list of items.</summary>
-public sealed class ListDataset(string name, string source, string location, IReadOnlyList<DatasetItem> items) : IDataset
+/// <summary>A dataset over an in-memory list of items, with the problems met while reading them.</summary>
+public sealed class ListDataset(string name, string source, string location, IReadOnlyList<DatasetItem> items, IReadOnlyList<DatasetProblem>? problems = null) : IDataset
 {
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -24,6 +30,9 @@ public sealed class ListDataset(string name, string source, string location, IRe
 
     /// <inheritdoc />
     public string Location { get; } = location;
+
+    /// <inheritdoc />
+    public IReadOnlyList<DatasetProblem> Problems { get; } = problems ?? [];
 
     /// <summary>The number of items.</summary>
     public int Count => items.Count;

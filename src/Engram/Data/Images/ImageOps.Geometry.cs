@@ -55,4 +55,47 @@ public static partial class ImageOps
 
         return square;
     }
+
+    /// <summary>
+    /// The image as an EXIF <paramref name="orientation"/> (1–8) says to show it: 1 as stored, 2 mirrored left–right,
+    /// 3 turned half round, 4 mirrored top–bottom, 5 transposed (mirrored across the main diagonal), 6 turned a quarter
+    /// clockwise, 7 transversed (across the other diagonal), 8 turned a quarter anticlockwise. For 5–8 the sides swap.
+    /// Orientation 1 returns the image itself; any other value is refused.
+    /// </summary>
+    internal static Image Orient(Image image, int orientation)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (orientation == 1)
+        {
+            return image;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(orientation, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(orientation, 8);
+        int w = image.Width, h = image.Height, channels = image.Channels;
+        bool swap = orientation >= 5;
+        var oriented = new Image(swap ? h : w, swap ? w : h, image.Layout);
+        ReadOnlySpan<float> src = image.Pixels;
+        Span<float> dst = oriented.Pixels;
+        for (int y = 0; y < oriented.Height; y++)
+        {
+            for (int x = 0; x < oriented.Width; x++)
+            {
+                // The stored pixel that is shown at (x, y).
+                (int sx, int sy) = orientation switch
+                {
+                    2 => (w - 1 - x, y),
+                    3 => (w - 1 - x, h - 1 - y),
+                    4 => (x, h - 1 - y),
+                    5 => (y, x),
+                    6 => (y, h - 1 - x),
+                    7 => (w - 1 - y, h - 1 - x),
+                    _ => (w - 1 - y, x),
+                };
+                src.Slice(((sy * w) + sx) * channels, channels).CopyTo(dst[(((y * oriented.Width) + x) * channels)..]);
+            }
+        }
+
+        return oriented;
+    }
 }

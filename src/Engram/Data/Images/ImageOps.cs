@@ -123,16 +123,70 @@ public static partial class ImageOps
     /// enlarging) → the samples, length size·size·(1 or 3), in [0, 1].
     /// </summary>
     /// <remarks>
-    /// The colour conversion runs before the resize rather than after: both are linear, so the result is the same up
-    /// to float rounding, and resizing one grey channel costs a third of resizing three.
+    /// The steps run one row at a time: each row of the padded square is composited, padded and converted into one row
+    /// buffer and fed to the resize (<see cref="StreamingResize"/>, bit for bit <see cref="Resize"/>), so the result is
+    /// exactly that of <c>Resize(ToGrey-or-ToRgb(PadToSquare(CompositeOverWhite(image))))</c> while a large photograph costs
+    /// two rows and the small result, never the padded square and its copies.
     /// </remarks>
     public static float[] Prepare(Image image, int size, bool grey)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        Image square = PadToSquare(CompositeOverWhite(image));
-        Image coloured = grey ? ToGrey(square) : ToRgb(square);
-        return Resize(coloured, size, size).Pixels;
+        int side = Math.Max(image.Width, image.Height);
+        int x0 = (side - image.Width) / 2, y0 = (side - image.Height) / 2;
+        int channels = image.Channels, colours = image.HasAlpha ? channels - 1 : channels, outChannels = grey ? 1 : 3;
+        var resize = new StreamingResize(side, side, size, size, grey ? PixelLayout.Grey : PixelLayout.Rgb);
+        var padded = new float[side * colours];
+        var row = new float[side * outChannels];
+        for (int y = 0; y < side; y++)
+        {
+            // The padding is white; the picture's pixels composited over white as CompositeOverWhite does.
+            Array.Fill(padded, 1f);
+            if (y >= y0 && y < y0 + image.Height)
+            {
+                ReadOnlySpan<float> src = image.Row(y - y0);
+                Span<float> dst = padded.AsSpan(x0 * colours, image.Width * colours);
+                if (image.HasAlpha)
+                {
+                    for (int p = 0, i = 0, o = 0; p < image.Width; p++, i += channels, o += colours)
+                    {
+                        float a = src[i + colours];
+                        for (int c = 0; c < colours; c++)
+                        {
+                            dst[o + c] = (src[i + c] * a) + (1f - a);
+                        }
+                    }
+                }
+                else
+                {
+                    src.CopyTo(dst);
+                }
+            }
+
+            // Then grey or RGB, as ToGrey and ToRgb do.
+            if (colours == outChannels)
+            {
+                padded.CopyTo(row, 0);
+            }
+            else if (grey)
+            {
+                for (int p = 0, i = 0; p < side; p++, i += 3)
+                {
+                    row[p] = MathF.Min(1f, (LumaRed * padded[i]) + (LumaGreen * padded[i + 1]) + (LumaBlue * padded[i + 2]));
+                }
+            }
+            else
+            {
+                for (int p = 0, o = 0; p < side; p++, o += 3)
+                {
+                    row[o] = row[o + 1] = row[o + 2] = padded[p];
+                }
+            }
+
+            resize.AddRow(y, row);
+        }
+
+        return resize.Finish().Pixels;
     }
 
     private static Image Copy(Image image) =>

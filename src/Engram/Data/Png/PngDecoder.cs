@@ -115,6 +115,10 @@ public static class PngDecoder
         return ReadChunks(ReadFile(path, options), path, options).Text;
     }
 
+    /// <summary>As <see cref="ReadText(string, PngDecodeOptions?)"/>, for a PNG's <paramref name="bytes"/>; <paramref name="sourceName"/> names them in errors.</summary>
+    public static IReadOnlyDictionary<string, string> ReadText(ReadOnlySpan<byte> bytes, string sourceName, PngDecodeOptions? options = null) =>
+        ReadChunks(bytes, sourceName, options ?? new PngDecodeOptions()).Text;
+
     /// <summary>
     /// The size a decode with <paramref name="maxSide"/> returns for a <paramref name="width"/>×<paramref name="height"/>
     /// file: unchanged when its longer side is at most <paramref name="maxSide"/> (or no limit is given), else the

@@ -49,13 +49,19 @@ public sealed class FolderDatasetTests : IDisposable
     }
 
     [Fact]
-    public void Should_name_the_row_of_a_malformed_captions_file()
+    public void Should_report_a_malformed_captions_row_and_keep_the_others()
     {
+        // Given a captions file with one good row and one of three fields
         Save("a.png", Solid(0.1f), null);
         File.WriteAllText(Path.Combine(_folder, "captions.csv"), "a.png,one\na.png,two,three\n");
-        var e = Assert.Throws<DataFormatException>(() => FolderDataset.Load(_folder));
-        Assert.Contains("captions.csv", e.Message, StringComparison.Ordinal);
-        Assert.Contains("row 2 has 3 fields", e.Message, StringComparison.Ordinal);
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then the good row is used and the bad one reported by its number and fault
+        Assert.Equal(["one"], data[0].Captions);
+        DatasetProblem problem = Assert.Single(data.Problems);
+        Assert.Equal(new DatasetProblem(DatasetProblemKind.BadCaptionRow, "row 2", "3 fields; each row is file,caption (quote captions that contain commas)"), problem);
     }
 
     [Fact]
@@ -63,15 +69,48 @@ public sealed class FolderDatasetTests : IDisposable
     {
         Assert.Contains("does not exist", Assert.Throws<DirectoryNotFoundException>(() => FolderDataset.Load(Path.Combine(_folder, "nope"))).Message, StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(_folder, "notes.txt"), "hi");
-        Assert.Contains("holds no PNG files", Assert.Throws<ArgumentException>(() => FolderDataset.Load(_folder)).Message, StringComparison.Ordinal);
+        Assert.Contains("holds no images", Assert.Throws<ArgumentException>(() => FolderDataset.Load(_folder)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Should_name_the_png_that_does_not_decode()
+    public void Should_leave_out_and_name_the_png_whose_header_does_not_read()
     {
+        // Given a good PNG and one cut after its signature
+        Save("good.png", Solid(0.4f), new Dictionary<string, string> { ["Title"] = "good" });
         File.WriteAllBytes(Path.Combine(_folder, "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
-        var e = Assert.Throws<DataFormatException>(() => FolderDataset.Load(_folder));
-        Assert.Contains("broken.png", e.Message, StringComparison.Ordinal);
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then the good one is the only item, and the broken one is a problem naming it and what is wrong
+        Assert.Equal(["good"], data.Select(i => i.Id));
+        DatasetProblem problem = Assert.Single(data.Problems);
+        Assert.Equal((DatasetProblemKind.Undecodable, "broken.png"), (problem.Kind, problem.Subject));
+        Assert.Contains("not an image Engram reads", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_leave_out_and_name_images_that_do_not_decode_when_decoding_each()
+    {
+        // Given three good PNGs and one whose pixels are cut
+        for (int i = 0; i < 3; i++)
+        {
+            Save($"good-{i}.png", Noise(i), null);
+        }
+
+        File.WriteAllBytes(Path.Combine(_folder, "good-1-cut.png"), CutImageData(PngEncoder.Encode(Noise(9))));
+        IDataset data = FolderDataset.Load(_folder);
+
+        // When each is decoded
+        PreparedImages prepared = DatasetImages.LoadEach(data, 8, grey: true, root: _folder);
+
+        // Then the three good ones in order, and the cut one named with the decoder's words
+        Assert.Equal(["good-0", "good-1", "good-2"], prepared.Decoded.Select(i => data[i].Id));
+        Assert.Equal([3, 64], prepared.Rows.Shape.ToArray());
+        DatasetProblem problem = Assert.Single(prepared.Failed);
+        Assert.Equal((DatasetProblemKind.Undecodable, "good-1-cut.png"), (problem.Kind, problem.Subject));
+        Assert.Contains("the image data is short", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(DatasetImages.Load([data[0], data[2], data[3]], 8, grey: true).Span.ToArray(), prepared.Rows.Span.ToArray());
     }
 
     [Fact]
@@ -204,4 +243,63 @@ public sealed class FolderDatasetImageSizeTests : IDisposable
 
     private static string ShippedEmoji() =>
         ShippedData.Find("emoji") ?? throw new DirectoryNotFoundException("data/emoji (the shipped emoji) was not found above the test binaries.");
+}
+
+public sealed class FolderDatasetFormatsTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engram-folder-formats-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Should_read_a_nested_folder_of_every_format_with_captions_from_every_source()
+    {
+        // Given a folder as a user keeps one (GIF, BMP, WebP, JPEG, PNG, TIFF; captions.csv, .txt, XMP, PNG Title, EXIF)
+        MixedFolder.Create(_folder);
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then every image is an item, in path order, with the caption of its source, and nothing is wrong
+        Assert.Equal(MixedFolder.Items.Select(i => i.Id), data.Select(i => i.Id));
+        Assert.Equal(MixedFolder.Items.Select(i => i.Caption), data.Select(i => i.Caption));
+        Assert.Equal(["a green leaf", "foliage"], data.Single(i => i.Id == "nested/deep/leaf").Captions);
+        Assert.Empty(data.Problems);
+
+        // And the WAV beside the WebP is its sound, the sideways JPEG comes out turned, and each decodes at its own size
+        Assert.Equal(["nested/deep/leaf"], data.Where(i => i.HasAudio).Select(i => i.Id));
+        Assert.Equal((40, 60), (data.Single(i => i.Id == "photos/sunset").Image.Width, data.Single(i => i.Id == "photos/sunset").Image.Height));
+        Assert.Equal((20, 30), (data.Single(i => i.Id == "bitmap").Image.Width, data.Single(i => i.Id == "bitmap").Image.Height));
+        Assert.Equal(15, data.Single(i => i.Id == "scan").ImageAtMost(15).Width);
+    }
+
+    [Fact]
+    public void Should_list_what_is_wrong_with_a_troubled_folder_and_keep_the_rest()
+    {
+        // Given the same folder with a text file named .png, a cut JPEG, an uncaptioned BMP and a row for a missing file
+        MixedFolder.Create(_folder, troubled: true);
+
+        // When it is read, and its images decoded
+        IDataset data = FolderDataset.Load(_folder);
+        PreparedImages prepared = DatasetImages.LoadEach(data, 8, grey: false, root: _folder);
+
+        // Then the file that is not an image and the row without a file are reported on reading, the cut JPEG on decoding
+        Assert.Equal(
+            [(DatasetProblemKind.Undecodable, "notes.png"), (DatasetProblemKind.UnmatchedCaptionRow, "row 5 'missing.png'")],
+            data.Problems.Select(p => (p.Kind, p.Subject)));
+        DatasetProblem cut = Assert.Single(prepared.Failed);
+        Assert.Equal((DatasetProblemKind.Undecodable, "photos/cut.jpg"), (cut.Kind, cut.Subject));
+        Assert.Contains("JPEG", cut.Detail, StringComparison.Ordinal);
+        Assert.Equal(data.Count - 1, prepared.Decoded.Count);
+        Assert.Empty(data.Single(i => i.Id == "untitled").Captions);
+    }
+
+    [Fact]
+    public void Should_keep_the_extension_in_the_ids_of_files_that_share_a_stem()
+    {
+        using SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgba32> picture = Engram.Tests.Data.Images.ImageFixtures.Quadrants(8, 8);
+        File.WriteAllBytes(Path.Combine(_folder, "cat.jpg"), Engram.Tests.Data.Images.ImageFixtures.Encode(picture, ImageFileFormat.Jpeg, description: "a cat"));
+        File.WriteAllBytes(Path.Combine(_folder, "cat.png"), Engram.Tests.Data.Images.ImageFixtures.Encode(picture, ImageFileFormat.Png, pngTitle: "a cat too"));
+        Assert.Equal(["cat.jpg", "cat.png"], FolderDataset.Load(_folder).Select(i => i.Id));
+    }
 }
