@@ -15,6 +15,15 @@ public sealed class DataFormatException : Exception
         Problem = problem;
     }
 
+    /// <summary>A failure to read <paramref name="path"/>, as the three-part form, caused by <paramref name="innerException"/> (a decoder library's own error).</summary>
+    public DataFormatException(string path, long? offset, string problem, Exception? innerException)
+        : base(offset is long o ? $"{path}: at byte {o}: {problem}" : $"{path}: {problem}", innerException)
+    {
+        FilePath = path;
+        Offset = offset;
+        Problem = problem;
+    }
+
     /// <summary>A failure with no file or message (for serialisers and the exception pattern; Engram throws the three-part form).</summary>
     public DataFormatException()
     {

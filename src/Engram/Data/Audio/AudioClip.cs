@@ -6,7 +6,7 @@ namespace Engram.Data.Audio;
 /// </summary>
 public sealed class AudioClip
 {
-    /// <summary>The most samples Engram will hold: 2²⁸ (1 GiB of floats; 3 hours of stereo at 48 kHz).</summary>
+    /// <summary>The most samples Engram will hold: 2²⁸ (1 GiB of floats; about 47 minutes of stereo at 48 kHz, 1.7 hours of mono at 44.1 kHz).</summary>
     public const long MaxSamples = 1L << 28;
 
     /// <summary>A clip of <paramref name="samples"/> (channels interleaved, in [−1, 1]) at <paramref name="sampleRate"/> frames per second; the sample count must be a whole number of frames.</summary>
