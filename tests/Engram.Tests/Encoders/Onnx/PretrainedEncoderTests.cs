@@ -153,17 +153,18 @@ public sealed class PretrainedEncoderTests : IClassFixture<PretrainedEncoderTest
     }
 
     [Fact]
-    public void Should_compare_every_pooled_feature_only_when_enough_of_the_image_is_seen()
+    public void Should_compare_every_pooled_feature_of_a_partly_hidden_image()
     {
-        // Given a pixel mask that hides the bottom half of a 224×224×3 image
+        // Given pixel masks that hide the bottom half of a 224×224×3 image, nothing, and everything
         OnnxImageEncoder codec = _encoders.ResNet18;
-        float[] mask = Enumerable.Range(0, codec.Shape.Length).Select(i => i < codec.Shape.Length / 2 ? 1f : 0f).ToArray();
+        float[] half = Enumerable.Range(0, codec.Shape.Length).Select(i => i < codec.Shape.Length / 2 ? 1f : 0f).ToArray();
 
-        // When the code mask is asked for at several fractions
-        // Then a pooled feature depends on every pixel: all or none are compared
-        Assert.All(codec.CodeMask(mask), m => Assert.Equal(0f, m));
-        Assert.All(codec.CodeMask(mask, minObserved: 0.5), m => Assert.Equal(1f, m));
+        // When the code masks are asked for
+        // Then a pooled feature averages the whole image: a partly hidden image estimates every feature, a wholly hidden one none
+        Assert.All(codec.CodeMask(half), m => Assert.Equal(1f, m));
         Assert.All(codec.CodeMask(Enumerable.Repeat(1f, codec.Shape.Length).ToArray()), m => Assert.Equal(1f, m));
+        Assert.All(codec.CodeMask(new float[codec.Shape.Length]), m => Assert.Equal(0f, m));
+        Assert.Throws<ArgumentException>(() => codec.CodeMask(new float[10]));
     }
 
     [Fact]
