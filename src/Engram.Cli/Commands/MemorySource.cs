@@ -19,7 +19,8 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
     /// <summary>
     /// Opens dataset <paramref name="name"/> (at most <paramref name="max"/> items, 0: all) and the encoders:
     /// each of <paramref name="imageCodec"/>, <paramref name="textEncoder"/> and <paramref name="audioEncoder"/> is a
-    /// path, "none", or null for the dataset's default. The audio slot is on by default for a folder whose
+    /// path, a built-in or pretrained name ("raw", "pixelized", "resnet18", "minilm", "onnx:PATH"; see
+    /// <see cref="MemoryEncoders.Open"/>), "none", or null for the dataset's default. The audio slot is on by default for a folder whose
     /// every item has a sound (when only some have one, it is left out, and the others are named in the problems), and,
     /// for emoji, when <paramref name="withAudio"/> or the harmonic model has an audio modality; emoji names are then
     /// spoken by espeak-ng in <paramref name="voice"/>. An item that cannot be stored (see <see cref="Prepare"/>) is left

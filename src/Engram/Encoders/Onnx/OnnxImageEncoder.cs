@@ -149,8 +149,10 @@ public sealed class OnnxImageEncoder : IImageCodec, IOnnxEncoder, IDisposable
         "A memory built with it recalls which item it was; a store (`engram build --store`) keeps each item's original image to show.");
 
     /// <summary>
-    /// Every component of a pooled feature depends on every pixel: all are compared (1) when at least
-    /// <paramref name="minObserved"/> of the samples are observed, none (0) otherwise.
+    /// A network's pooled features each average over the whole image, so hiding part of it perturbs every feature and
+    /// determines none: the code of a partly hidden image is an estimate of the whole code (as cue mode MaskedFree takes
+    /// any cue's code to be). Every component is compared (1) when any sample is observed, none (0) when the whole image
+    /// is hidden; <paramref name="minObserved"/>, a fraction of each component's own pixels, does not apply.
     /// </summary>
     public float[] CodeMask(ReadOnlySpan<float> pixelMask, double minObserved = 1.0)
     {
@@ -159,14 +161,8 @@ public sealed class OnnxImageEncoder : IImageCodec, IOnnxEncoder, IDisposable
             throw new ArgumentException($"A pixel mask for {Shape} images has {Shape.Length} values; got {pixelMask.Length}.", nameof(pixelMask));
         }
 
-        int observed = 0;
-        foreach (float m in pixelMask)
-        {
-            observed += m != 0 ? 1 : 0;
-        }
-
         var mask = new float[CodeLength];
-        Array.Fill(mask, observed >= minObserved * pixelMask.Length ? 1f : 0f);
+        Array.Fill(mask, pixelMask.ContainsAnyExcept(0f) ? 1f : 0f);
         return mask;
     }
 

@@ -57,14 +57,14 @@ public sealed class PretrainedEncoderTests : IClassFixture<PretrainedEncoderTest
         // When minilm encodes them all at once
         Tensor codes = _encoders.MiniLm.Encode(rows.Select(r => r.GetProperty("text").GetString()!).ToArray());
 
-        // Then each code is the reference to float32 rounding (components are about 0.05; float32 carries 7 digits)
+        // Then each code is the reference to float32 rounding (components are about 0.05; measured: 1.5·10⁻⁷ at most)
         Assert.Equal([rows.Length, 384], codes.Shape.ToArray());
         for (int i = 0; i < rows.Length; i++)
         {
             double[] expected = OnnxReference.Doubles(rows[i], "code");
             double error = OnnxReference.MaxAbsoluteError(expected, codes.Row(i));
-            Assert.True(error < 2e-6, $"sentence {i} '{rows[i].GetProperty("text").GetString()![..Math.Min(30, rows[i].GetProperty("text").GetString()!.Length)]}': max |error| {error:G3}.");
-            Assert.True(OnnxReference.Cosine(expected, codes.Row(i)) > 1 - 1e-9);
+            Assert.True(error < 1e-6, $"sentence {i} '{rows[i].GetProperty("text").GetString()![..Math.Min(30, rows[i].GetProperty("text").GetString()!.Length)]}': max |error| {error:G3}.");
+            Assert.True(OnnxReference.Cosine(expected, codes.Row(i)) > 1 - 1e-10);
         }
     }
 
@@ -96,11 +96,11 @@ public sealed class PretrainedEncoderTests : IClassFixture<PretrainedEncoderTest
         // When resnet18 encodes it
         Tensor code = _encoders.ResNet18.Encode(Tensor.FromArray(image, 1, image.Length));
 
-        // Then the 512 features agree to float32 rounding of the whole network (relative to the largest feature)
+        // Then the 512 features agree to float32 rounding of the whole network (measured: 7.6·10⁻⁷ of the largest feature at most)
         double scale = expected.Max(Math.Abs);
         double error = OnnxReference.MaxAbsoluteError(expected, code.Row(0));
-        Assert.True(error < 1e-4 * scale, $"{file}: max |error| {error:G3}, largest feature {scale:G3}.");
-        Assert.True(OnnxReference.Cosine(expected, code.Row(0)) > 1 - 1e-8);
+        Assert.True(error < 1e-5 * scale, $"{file}: max |error| {error:G3}, largest feature {scale:G3}.");
+        Assert.True(OnnxReference.Cosine(expected, code.Row(0)) > 1 - 1e-10);
     }
 
     [Fact]
@@ -153,17 +153,18 @@ public sealed class PretrainedEncoderTests : IClassFixture<PretrainedEncoderTest
     }
 
     [Fact]
-    public void Should_compare_every_pooled_feature_only_when_enough_of_the_image_is_seen()
+    public void Should_compare_every_pooled_feature_of_a_partly_hidden_image()
     {
-        // Given a pixel mask that hides the bottom half of a 224×224×3 image
+        // Given pixel masks that hide the bottom half of a 224×224×3 image, nothing, and everything
         OnnxImageEncoder codec = _encoders.ResNet18;
-        float[] mask = Enumerable.Range(0, codec.Shape.Length).Select(i => i < codec.Shape.Length / 2 ? 1f : 0f).ToArray();
+        float[] half = Enumerable.Range(0, codec.Shape.Length).Select(i => i < codec.Shape.Length / 2 ? 1f : 0f).ToArray();
 
-        // When the code mask is asked for at several fractions
-        // Then a pooled feature depends on every pixel: all or none are compared
-        Assert.All(codec.CodeMask(mask), m => Assert.Equal(0f, m));
-        Assert.All(codec.CodeMask(mask, minObserved: 0.5), m => Assert.Equal(1f, m));
+        // When the code masks are asked for
+        // Then a pooled feature averages the whole image: a partly hidden image estimates every feature, a wholly hidden one none
+        Assert.All(codec.CodeMask(half), m => Assert.Equal(1f, m));
         Assert.All(codec.CodeMask(Enumerable.Repeat(1f, codec.Shape.Length).ToArray()), m => Assert.Equal(1f, m));
+        Assert.All(codec.CodeMask(new float[codec.Shape.Length]), m => Assert.Equal(0f, m));
+        Assert.Throws<ArgumentException>(() => codec.CodeMask(new float[10]));
     }
 
     [Fact]
