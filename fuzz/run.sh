@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes Engram's parsers: fuzz/run.sh [TARGET] [COUNT] [harness options]
-#   TARGET: png, wav, idx, safetensors, memory, explorer, or all (the default)
+#   TARGET: png, wav, idx, safetensors, memory, explorer, jpeg, gif, webp, bmp, tiff, tga, or all (the default)
 #   COUNT:  inputs per target (default 100000)
 #   options are passed to the harness: --seed N, --timeout-ms MS (default 10000), --findings DIR,
 #   --memory-open NAME (how the memory target opens a file)
@@ -13,7 +13,7 @@ target="${1:-all}"
 count="${2:-100000}"
 shift $(( $# < 2 ? $# : 2 ))
 if [[ "$target" == all ]]; then
-  targets=(png wav idx safetensors memory explorer)
+  targets=(png wav idx safetensors memory explorer jpeg gif webp bmp tiff tga)
 else
   targets=("$target")
 fi

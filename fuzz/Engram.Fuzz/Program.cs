@@ -25,7 +25,7 @@ internal static class Harness
         ["unchecked"] = path => MultimodalMemory.Load(path, new MemoryLoadOptions { VerifyChecksum = false }),
     };
 
-    private static readonly string[] s_targets = ["png", "wav", "idx", "safetensors", "memory", "explorer"];
+    private static readonly string[] s_targets = ["png", "wav", "idx", "safetensors", "memory", "explorer", .. ImageTarget.Names];
 
     public static int Main(string[] args)
     {
@@ -53,6 +53,7 @@ internal static class Harness
             "idx" => new IdxTarget(repository),
             "safetensors" => new SafetensorsTarget(repository),
             "memory" => new MemoryTarget(open),
+            _ when ImageTarget.Names.Contains(args[0]) => new ImageTarget(args[0]),
             _ => new ExplorerTarget(repository, timeout),
         };
         try

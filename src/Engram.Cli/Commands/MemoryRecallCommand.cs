@@ -22,7 +22,7 @@ internal sealed class MemoryRecallOptions
 {
     public Option<string?> Memory { get; } = new("--memory") { Description = "A memory file from `engram build`: recall one item from it.", HelpName = "FILE" };
 
-    public Option<string?> Image { get; } = new("--image") { Description = "An image cue (PNG), resized to the memory's images.", HelpName = "PNG" };
+    public Option<string?> Image { get; } = new("--image") { Description = "An image cue (JPEG, PNG, GIF, BMP, TIFF, WebP or TGA, read by its content; EXIF orientation applied), resized to the memory's images.", HelpName = "IMAGE" };
 
     public Option<string?> Item { get; } = new("--item") { Description = "Use the stored image of this item (its id or index) as the image cue.", HelpName = "ID" };
 

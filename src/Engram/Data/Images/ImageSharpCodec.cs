@@ -31,7 +31,16 @@ internal static class ImageSharpCodec
     /// fans out too would multiply its buffers); a small pool, so memory is given back between images; and a cap on any
     /// one buffer, behind the header checks, for a file that lies about its size.
     /// </summary>
-    private static readonly Configuration s_configuration = CreateConfiguration();
+    private static readonly Configuration s_configuration = CreateConfiguration(1024);
+
+    /// <summary>
+    /// A configuration per buffer cap (<see cref="MemoryAllocatorOptions.AllocationLimitMegabytes"/>): ImageSharp checks each of its buffers
+    /// against it, so a crafted file whose strips or tables ask for more than the image could need is refused rather than
+    /// served (a 1 KB TIFF found by fuzzing asked for 500 MB).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Configuration> s_limited = new();
+
+    private static readonly Lock s_webpGate = new();
 
     /// <summary>The configuration every ImageSharp call in Engram uses.</summary>
     internal static Configuration Configuration => s_configuration;
@@ -57,7 +66,7 @@ internal static class ImageSharpCodec
         IImageInfo info = Guarded(format, sourceName, () =>
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            return SharpImage.Identify(s_configuration, stream, out IImageFormat? found) is { } identified && found == Sharp(format)
+            return SharpImage.Identify(Limited(ImageDecodeOptions.DefaultMaxPixels), stream, out IImageFormat? found) is { } identified && found == Sharp(format)
                 ? identified
                 : throw new InvalidImageContentException("the header cannot be read");
         });
@@ -73,10 +82,24 @@ internal static class ImageSharpCodec
     public static Image Decode(byte[] bytes, ImageFileFormat format, string sourceName, ImageDecodeOptions options)
     {
         CheckRawHeader(bytes, format, sourceName, options);
+        CheckRiffChunks(bytes, format, sourceName);
         ImageFileInfo header = Identify(bytes, format, sourceName);
         ImageFiles.CheckPixels(header.StoredWidth, header.StoredHeight, format, sourceName, options);
         CheckBudget(header, bytes.Length, sourceName, options);
-        using Image<Rgba32> frame = Guarded(format, sourceName, () => SharpImage.Load<Rgba32>(s_configuration, bytes, out IImageFormat _));
+        using Image<Rgba32> frame = Guarded(format, sourceName, () =>
+        {
+            if (format != ImageFileFormat.WebP)
+            {
+                return SharpImage.Load<Rgba32>(Limited(header.Pixels), bytes, out IImageFormat _);
+            }
+
+            // ImageSharp 2.1's lossless WebP decoder sizes its Huffman tables from the bitstream, not the image: a crafted 1 KB
+            // file makes one decode allocate over 1 GB (managed, freed after). One WebP decode at a time keeps that to one.
+            lock (s_webpGate)
+            {
+                return SharpImage.Load<Rgba32>(Limited(header.Pixels), bytes, out IImageFormat _);
+            }
+        });
         if (frame.Width != header.StoredWidth || frame.Height != header.StoredHeight)
         {
             throw new DataFormatException(sourceName, null,
@@ -138,6 +161,40 @@ internal static class ImageSharpCodec
             throw new DataFormatException(sourceName, bytes.Length, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"the {ImageFiles.Name(format)} file is truncated: a {width}×{height} image needs {needed:N0} bytes and the file has {bytes.Length:N0}."));
         }
+    }
+
+    /// <summary>
+    /// A WebP is a RIFF file: every chunk's declared size must fit in the file. ImageSharp 2.1 allocates an EXIF, XMP or ICC
+    /// chunk's declared size before reading it, so a 1 KB file declaring a 2 GB EXIF chunk (found by fuzzing) would take 2 GB.
+    /// </summary>
+    private static void CheckRiffChunks(ReadOnlySpan<byte> bytes, ImageFileFormat format, string sourceName)
+    {
+        if (format != ImageFileFormat.WebP)
+        {
+            return;
+        }
+
+        long declared = BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]) + 8L;
+        long end = Math.Min(declared, bytes.Length);
+        for (long at = 12; at + 8 <= end;)
+        {
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)(at + 4)..]);
+            if (at + 8 + size > bytes.Length)
+            {
+                string chunk = System.Text.Encoding.ASCII.GetString(bytes.Slice((int)at, 4)).Replace('\0', ' ');
+                throw new DataFormatException(sourceName, at, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the WebP chunk '{chunk}' declares {size:N0} bytes, but only {bytes.Length - at - 8:N0} follow: the file is truncated or corrupt."));
+            }
+
+            at += 8 + size + (size & 1);
+        }
+    }
+
+    /// <summary>The configuration whose buffer cap fits an image of <paramref name="pixels"/> pixels: 8 bytes a pixel (16-bit RGBA), at least 16 MB, at most 1 GB.</summary>
+    private static Configuration Limited(long pixels)
+    {
+        int megabytes = (int)Math.Clamp((pixels * 8 / 1048576) + 1, 16, 1024);
+        return s_limited.GetOrAdd(megabytes, CreateConfiguration);
     }
 
     /// <summary>Decodes any of the seven formats (PNG included) through ImageSharp: the benchmark's side of the comparison with Engram's PNG decoder.</summary>
@@ -274,10 +331,16 @@ internal static class ImageSharpCodec
         }
         catch (InvalidMemoryOperationException e)
         {
-            throw new DataFormatException(sourceName, null, $"the {ImageFiles.Name(format)} file asks for more memory than one decode may use ({e.Message}).");
+            throw new DataFormatException(sourceName, null, $"the {ImageFiles.Name(format)} file asks for more memory than an image of its size needs ({e.Message}): it is damaged or crafted.");
+        }
+        catch (OutOfMemoryException)
+        {
+            // One allocation a crafted file asked for failed whole (ImageSharp 2.1's WebP lossless decoder sizes its Huffman
+            // tables from the bitstream); nothing was half built, so the file can be refused like any other.
+            throw new DataFormatException(sourceName, null, $"decoding the {ImageFiles.Name(format)} file asked for more memory than this process could have: it is damaged or crafted.");
         }
 #pragma warning disable CA1031 // A crafted file can trip any exception inside a decoder: each is the file's fault, reported as such.
-        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException or DataFormatException))
+        catch (Exception e) when (e is not (OperationCanceledException or DataFormatException))
 #pragma warning restore CA1031
         {
             string what = e is ImageFormatException or NotSupportedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
@@ -296,14 +359,14 @@ internal static class ImageSharpCodec
         _ => TgaFormat.Instance,
     };
 
-    private static Configuration CreateConfiguration()
+    private static Configuration CreateConfiguration(int allocationLimitMegabytes)
     {
         var configuration = new Configuration(
             new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(), new BmpConfigurationModule(),
             new TiffConfigurationModule(), new WebpConfigurationModule(), new TgaConfigurationModule())
         {
             MaxDegreeOfParallelism = 1,
-            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 32, AllocationLimitMegabytes = 1024 }),
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 32, AllocationLimitMegabytes = allocationLimitMegabytes }),
         };
         // The first frame of an animation or the first page of a TIFF: an image, not a film of them.
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First, MaxFrames = 1 });
