@@ -102,17 +102,25 @@ public sealed class UserWordsTests : IDisposable
         string cut = Path.Combine(photos, "photo-10-cut.png");
         File.WriteAllBytes(cut, CutImageData(Engram.Data.Png.PngEncoder.Encode(Noise(99), new Dictionary<string, string> { ["Title"] = "cut" })));
 
-        // When
+        // When it is built with --strict
         string memory = Path.Combine(_folder, "photos.engram");
-        var (code, output, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory);
+        var (code, output, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory, "--strict");
 
         // Then the file and what is wrong with it, in one line, and no memory
         Assert.Equal(1, code);
-        Assert.StartsWith($"error: {cut}: ", error.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith("error: --strict: ", error.Trim(), StringComparison.Ordinal);
+        Assert.Contains("1 file could not be decoded, so its item was left out: photo-10-cut.png (the image data is short", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
         Assert.DoesNotContain("AggregateException", output + error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
         Assert.False(File.Exists(memory));
+
+        // When it is built without: the other 24 are stored, and the cut one is named at the end
+        (code, output, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory);
+        Assert.True(code == 0, error);
+        Assert.Contains("Stored 24 items", output, StringComparison.Ordinal);
+        Assert.Contains("  1 file could not be decoded, so its item was left out: photo-10-cut.png (the image data is short", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
     [Fact]
