@@ -46,7 +46,7 @@ public sealed class MemoryCommandTests : IDisposable
             PngEncoder.Save(Path.Combine(photos, item.Id + ".png"), item.Image, new Dictionary<string, string> { ["Title"] = item.Caption! });
         }
 
-        // When a memory is built from it (raw pixels and the shipped text encoder by default)
+        // When a memory is built from it (a folder's defaults: a living store of resnet18 and minilm codes, keeping the originals)
         string memory = Path.Combine(_folder, "photos.engram");
         var (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory, "--json", Path.Combine(_folder, "build.json"));
         Assert.True(code == 0, error);
@@ -65,7 +65,9 @@ public sealed class MemoryCommandTests : IDisposable
         Assert.False(result.GetProperty("metastable").GetBoolean());
         Assert.True(result.GetProperty("top_weight").GetDouble() > 0.5);
         Assert.Equal(target.Id, result.GetProperty("runners_up")[0].GetProperty("item_id").GetString());
-        Assert.Equal(32, PngDecoder.Decode(saved).Image.Width);
+        // And the image it saves is the stored original (resnet18 has no decoder), pixel for pixel
+        Assert.Contains("original image", stdout, StringComparison.Ordinal);
+        Assert.Equal(PngDecoder.Decode(Path.Combine(photos, target.Id + ".png")).Image.Pixels, PngDecoder.Decode(saved).Image.Pixels);
 
         // And so does a copy of its image with the bottom half hidden
         string copy = Path.Combine(_folder, "copy.png");

@@ -112,7 +112,7 @@ public sealed class StoreCommandTests : IDisposable
         (code, _, error) = CliRunner.Run("recall", "--memory", store, "--text", "thing number 3 of the folder", "--originals", found);
         Assert.Equal((1, true), (code, error.Contains("--force", StringComparison.Ordinal)));
         string file = Path.Combine(_folder, "photos.engram");
-        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--image-codec", "raw", "--out", file);
+        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--image-codec", "raw", "--memory-file", "--out", file);
         Assert.True(code == 0, error);
         (code, _, error) = CliRunner.Run("recall", "--memory", file, "--text", "thing number 3 of the folder", "--originals", found);
         Assert.Equal((1, true), (code, error.Contains("keeps codes only", StringComparison.Ordinal)));

@@ -27,7 +27,8 @@ internal static class BuildCommand
         {
             Description = "fashion-mnist, emoji, or a FOLDER of images, nested as you keep them (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA; captions from " +
                 "captions.csv, a .txt beside the image, or the file's own title: PNG Title/Description, XMP dc:title/dc:description, EXIF ImageDescription; " +
-                "a WAV beside an image, same name, is its sound). An item that cannot be stored is left out and named at the end (see --strict).",
+                "a WAV beside an image, same name, is its sound). An item that cannot be stored is left out and named at the end (see --strict). " +
+                "A folder is encoded with the pretrained encoders (resnet18, minilm) and made a living store that keeps the originals, unless you choose otherwise.",
             DefaultValueFactory = _ => "emoji",
             HelpName = "NAME|FOLDER",
         };
@@ -36,14 +37,14 @@ internal static class BuildCommand
         {
             Description = "The image slot's codec: a weight file from `engram train`, 'raw' for pixels, 'resnet18' (ImageNet ResNet-18 features through ONNX Runtime; " +
                 "an encoder only, so nothing is decoded), 'onnx:MODEL.onnx' (your own model, described by MODEL.onnx.json), or 'none'. " +
-                "Default: fashion-mnist → data/models/fmnist-local-autoencoder, emoji → data/models/emoji-autoencoder, a folder → raw.",
+                "Default: fashion-mnist → data/models/fmnist-local-autoencoder, emoji → data/models/emoji-autoencoder, a folder → resnet18.",
             HelpName = "PATH|raw|resnet18|onnx:PATH|none",
         };
         var textEncoder = new Option<string?>("--text-encoder")
         {
             Description = "The caption slot's encoder: an n-gram weight file, 'pixelized' (the caption's digest drawn and passed through the image codec), " +
                 "'minilm' (all-MiniLM-L6-v2 sentence embeddings through ONNX Runtime), 'onnx:MODEL.onnx' (your own model, described by MODEL.onnx.json), or 'none'. " +
-                "Default: emoji and folders → data/models/emoji-text; fashion-mnist → none (its captions, the class names, are shared by thousands of images).",
+                "Default: a folder → minilm; emoji → data/models/emoji-text; fashion-mnist → none (its captions, the class names, are shared by thousands of images).",
             HelpName = "PATH|pixelized|minilm|onnx:PATH|none",
         };
         var audioEncoder = new Option<string?>("--audio-encoder")
@@ -86,13 +87,18 @@ internal static class BuildCommand
         {
             Description = "Store the encoders' (and the harmonic model's) weights inside the memory file, so that the one file opens on any machine " +
                 "without them (it grows by their size). Without it, the file records each encoder's path and SHA-256, and recall and serve look for " +
-                "the weights by that hash (see --models there).",
+                "the weights by that hash (see --models there). For a folder it writes such a memory file rather than the default store.",
         };
         var store = new Option<bool>("--store")
         {
             Description = "Make a living store at --out rather than a memory file: one SQLite database that `engram add` and `engram forget` change " +
-                "item by item while `recall` and `serve` read it. It keeps each item's original PNG and WAV too (see --media). An existing store is " +
-                "never replaced without --force.",
+                "item by item while `recall` and `serve` read it. It keeps each item's original image and sound too (see --media), which is what recall " +
+                "returns when the image codec has no decoder. The default for a folder; an existing store is never replaced without --force.",
+        };
+        var memoryFile = new Option<bool>("--memory-file")
+        {
+            Description = "For a folder: write a memory file of codes only rather than the default living store (it keeps no originals, so with " +
+                "resnet18, which has no decoder, recall names the item but shows no image). The default for fashion-mnist and emoji.",
         };
         var strict = new Option<bool>("--strict")
         {
@@ -110,12 +116,13 @@ internal static class BuildCommand
             "Examples:\n" +
             "  engram build --dataset emoji --out emoji.engram\n" +
             "  engram build --dataset fashion-mnist --n 6000 --out fmnist.engram\n" +
-            "  engram build --dataset ~/photos --image-codec raw --image-size 48 --out photos.engram\n" +
+            "  engram build --dataset ~/photos --out photos.store\n" +
+            "  engram build --dataset ~/photos --image-codec raw --image-size 48 --memory-file --out photos.engram\n" +
             "  engram build --dataset emoji --harmonic data/models/emoji-harmonic.safetensors --out emoji-harmonic.engram\n" +
             "  engram build --dataset emoji --text-encoder minilm --image-codec resnet18 --out emoji-pretrained.engram\n" +
-            "  engram build --dataset ~/photos --image-codec raw --store --out photos.store")
+            "  engram build --dataset ~/photos --media reference --out photos.store")
         {
-            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, store, strict, media, force, json,
+            dataset, n, imageCodec, textEncoder, audioEncoder, voice, imageSize, grey, similarity, beta, steps, harmonic, engine, output, embedEncoders, store, memoryFile, strict, media, force, json,
         };
         command.SetAction(parse =>
         {
@@ -123,7 +130,15 @@ internal static class BuildCommand
             string name = parse.GetValue(dataset)!;
             int max = parse.GetValue(n);
             string outPath = parse.GetValue(output)!;
-            bool replace = parse.GetValue(force), asStore = parse.GetValue(store);
+            bool replace = parse.GetValue(force), codesOnly = parse.GetValue(memoryFile);
+            if (codesOnly && parse.GetValue(store))
+            {
+                throw new ArgumentException("--store makes a living store and --memory-file a memory file of codes: give one of them.");
+            }
+
+            // A folder becomes a store by default: its originals are what recall shows, since the pretrained image encoder has no decoder.
+            bool folderStore = MemorySource.IsFolder(name) && !codesOnly && !parse.GetValue(store) && !parse.GetValue(embedEncoders);
+            bool asStore = parse.GetValue(store) || folderStore;
             if (asStore && parse.GetValue(embedEncoders))
             {
                 throw new ArgumentException("--embed-encoders applies to a memory file: a store records each encoder's path and SHA-256. Leave out one of --store and --embed-encoders.");
@@ -131,7 +146,9 @@ internal static class BuildCommand
 
             if (!asStore && parse.GetResult(media) is { Implicit: false })
             {
-                throw new ArgumentException("--media says how a store keeps the originals: it goes with --store (a memory file keeps only codes).");
+                throw new ArgumentException(MemorySource.IsFolder(name)
+                    ? "--media says how a store keeps the originals, and --memory-file (or --embed-encoders) writes a memory file, which keeps only codes: leave out one of them."
+                    : "--media says how a store keeps the originals: it goes with --store (a memory file keeps only codes).");
             }
 
             OutputPath.CheckReplaceable(outPath, asStore ? OutputFileKind.Store : OutputFileKind.Memory, replace, "--out");
@@ -211,7 +228,8 @@ internal static class BuildCommand
 
             long bytes = new FileInfo(outPath).Length;
             int leftOut = source.Problems.Count(p => p.LeavesItemOut);
-            context.Output.WriteLine($"Stored {memory.Count:N0} items from {items.Source} in {outPath} ({bytes / 1024.0 / 1024.0:F1} MB, {stopwatch.Elapsed.TotalSeconds:F1} s); " +
+            string kept = asStore ? $"the living store {outPath}, with their originals" : outPath;
+            context.Output.WriteLine($"Stored {memory.Count:N0} items from {items.Source} in {kept} ({bytes / 1024.0 / 1024.0:F1} MB, {stopwatch.Elapsed.TotalSeconds:F1} s); " +
                 $"{(warnings.Length == 0 ? "every item's cues are unique" : $"{warnings.Length:N0} {(warnings.Length == 1 ? "group" : "groups")} of items share a cue")}" +
                 $"{(leftOut > 0 ? $"; {leftOut:N0} left out" : "")}.");
             if (jsonTarget is not null)
@@ -219,6 +237,7 @@ internal static class BuildCommand
                 jsonTarget.Write(new
                 {
                     memory = outPath,
+                    store = asStore,
                     items = memory.Count,
                     source = items.Source,
                     slots = memory.Network.Layout.Slots.Select(s => new { name = s.Name, length = s.Length }),

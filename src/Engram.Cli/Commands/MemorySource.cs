@@ -1,6 +1,7 @@
 using Engram.Data;
 using Engram.Data.Audio;
 using Engram.Data.Datasets;
+using Engram.Data.Images;
 using Engram.Data.Speech;
 using Engram.Encoders;
 using Engram.Hen;
@@ -11,16 +12,23 @@ namespace Engram.Cli.Commands;
 
 /// <summary>
 /// The items of a memory and what encodes them, as <c>engram build</c> and <c>engram train harmonic</c> choose
-/// them: a dataset (or folder), its encoders (the shipped ones by default), its decoded images and sounds, and what
-/// was wrong with the items that were left out (<see cref="Problems"/>).
+/// them: a dataset (or folder), its encoders (the shipped ones by default), its images (already encoded, so that only
+/// their codes are held), its decoded sounds, and what was wrong with the items that were left out (<see cref="Problems"/>).
 /// </summary>
-internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Tensor? Images, IReadOnlyList<AudioClip>? Sounds, IReadOnlyList<DatasetProblem> Problems)
+internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, ImageSource? Images, IReadOnlyList<AudioClip>? Sounds, IReadOnlyList<DatasetProblem> Problems)
 {
+    /// <summary>A folder's image codec unless one is given: ImageNet ResNet-18 features (an encoder only; a store keeps the originals).</summary>
+    public const string FolderImageCodec = "resnet18";
+
+    /// <summary>A folder's text encoder unless one is given: all-MiniLM-L6-v2 sentence embeddings, so that other words for a caption find it.</summary>
+    public const string FolderTextEncoder = "minilm";
+
     /// <summary>
     /// Opens dataset <paramref name="name"/> (at most <paramref name="max"/> items, 0: all) and the encoders:
     /// each of <paramref name="imageCodec"/>, <paramref name="textEncoder"/> and <paramref name="audioEncoder"/> is a
     /// path, a built-in or pretrained name ("raw", "pixelized", "resnet18", "minilm", "onnx:PATH"; see
-    /// <see cref="MemoryEncoders.Open"/>), "none", or null for the dataset's default. The audio slot is on by default for a folder whose
+    /// <see cref="MemoryEncoders.Open"/>), "none", or null for the dataset's default (a folder's: <see cref="FolderImageCodec"/>
+    /// and <see cref="FolderTextEncoder"/>). The audio slot is on by default for a folder whose
     /// every item has a sound (when only some have one, it is left out, and the others are named in the problems), and,
     /// for emoji, when <paramref name="withAudio"/> or the harmonic model has an audio modality; emoji names are then
     /// spoken by espeak-ng in <paramref name="voice"/>. An item that cannot be stored (see <see cref="Prepare"/>) is left
@@ -39,16 +47,22 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
 
         string? models = ShippedData.Find("models");
         string? Shipped(string file) => models is null ? null : Path.Combine(models, file);
-        bool folder = name is not ("fashion-mnist" or "emoji");
+        bool folder = IsFolder(name);
         bool harmonicAudio = harmonic is not null && harmonic != "none" && File.Exists(harmonic)
             && Harmonic.HarmonicModel.Load(harmonic).Config.Modalities.Any(m => m.Name == "audio");
+        // A folder is the user's own photos and words: the pretrained encoders, which know the world beyond the shipped datasets.
         string? image = Choice(imageCodec, name switch
         {
             "fashion-mnist" => Shipped("fmnist-local-autoencoder.safetensors"),
             "emoji" => Shipped("emoji-autoencoder.safetensors"),
-            _ => "raw",
+            _ => FolderImageCodec,
         });
-        string? text = Choice(textEncoder, name == "fashion-mnist" ? null : Shipped("emoji-text.safetensors") ?? "pixelized");
+        string? text = Choice(textEncoder, name switch
+        {
+            "fashion-mnist" => null,
+            "emoji" => Shipped("emoji-text.safetensors") ?? "pixelized",
+            _ => FolderTextEncoder,
+        });
         bool audioByDefault = folder ? items.All(i => i.HasAudio) : name == "emoji" && (withAudio || harmonicAudio);
         string? audio = Choice(audioEncoder, audioByDefault ? Shipped("emoji-speech.safetensors") : null);
         var notes = new List<DatasetProblem>();
@@ -125,14 +139,15 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
             kept.RemoveAll(unreadable.Contains);
         }
 
-        Tensor? images = null;
+        ImageSource? images = null;
         if (encoders.Image is { } codec && kept.Count > 0)
         {
+            // Decoded and encoded a batch at a time, so that a folder of ten thousand photographs holds their codes, not their pixels.
             List<DatasetItem> decoding = kept;
-            PreparedImages prepared = Progress.Run(context, "decoding images", decoding.Count,
-                (progress, _) => DatasetImages.LoadEach(decoding, codec.Shape.Width, codec.Shape.Channels == 1, progress, items.Source == "folder" ? items.Location : null));
+            EncodedDatasetImages prepared = Progress.Run(context, $"decoding and encoding images ({codec.Name})", decoding.Count,
+                (progress, _) => DatasetImages.EncodeEach(decoding, codec, progress, items.Source == "folder" ? items.Location : null));
             problems.AddRange(prepared.Failed);
-            images = prepared.Rows;
+            images = prepared.Images;
             sounds = sounds is null ? null : [.. prepared.Decoded.Select(i => sounds[i])];
             kept = [.. prepared.Decoded.Select(i => decoding[i])];
         }
@@ -163,6 +178,9 @@ internal sealed record MemorySource(IDataset Items, MemoryEncoders Encoders, Ten
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"Spoken names are cached as WAV files in {folder} (now {files.Length:N0} files, {megabytes:F1} MB; set ENGRAM_CACHE to keep the cache elsewhere, or delete the folder to free the space).");
     }
+
+    /// <summary>Whether <paramref name="name"/> names a folder of the user's files rather than a shipped dataset.</summary>
+    public static bool IsFolder(string name) => name is not ("fashion-mnist" or "emoji");
 
     /// <summary>A dataset by name, or a folder of the user's files.</summary>
     public static IDataset Open(string name, int max) => name switch

@@ -127,7 +127,7 @@ internal static class StoreCommands
                 IDataset given = MemorySource.Open(name, parse.GetValue(n) is > 0 and var max ? max : int.MaxValue);
                 MemorySource source = MemorySource.Prepare(context, given, opened.Encoders, given.Problems, parse.GetValue(strict), name);
                 IDataset items = source.Items;
-                Tensor? images = source.Images;
+                ImageSource? images = source.Images;
                 MemoryItem[] adding = items.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray();
                 Engram.Data.Audio.AudioClip[]? sounds = source.Sounds?.ToArray();
 
@@ -136,7 +136,7 @@ internal static class StoreCommands
                 {
                     for (int i = 0; i < adding.Length; i++)
                     {
-                        opened.Add([adding[i]], images?.Rows(i, 1), sounds is null ? null : [sounds[i]], [originals[i]], replace: update);
+                        opened.Add([adding[i]], images?.Slice(i, 1), sounds is null ? null : [sounds[i]], [originals[i]], replace: update);
                         context.Output.WriteLine($"stored {adding[i].Id}");
                         context.Output.Flush();
                     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Engram.Data.Datasets;
+using Engram.Data.Images;
 using Engram.Data.Speech;
 using Engram.Encoders;
 using Engram.Encoders.Audio;
@@ -240,15 +241,24 @@ internal static class TrainEncoders
 
         if (occlusions.Count > 0)
         {
-            if (source.Encoders.Image is not { } codec || source.Images is not { } images)
+            if (source.Encoders.Image is not { } codec || source.Images is null)
             {
                 throw new ArgumentException("--augment-occlusions hides halves of the images, and there is no image slot.");
             }
 
+            // The stored codes were made as the images were decoded; the hidden halves need the pixels again, a batch at a time.
+            var pixels = ImageSource.FromItems([.. source.Items], codec.Shape.Width, codec.Shape.Channels == 1);
             foreach (Data.Cues.OcclusionRegion region in occlusions)
             {
                 float[] mask = Data.Cues.Occlusion.Mask(region, codec.Shape.Height, codec.Shape.Width).SelectMany(m => Enumerable.Repeat(m, codec.Shape.Channels)).ToArray();
-                views["image"].Add(codec.Encode(Data.Cues.Occlusion.Apply(images, mask)));
+                var hidden = new Tensor(pixels.Count, codec.CodeLength);
+                for (int start = 0; start < pixels.Count; start += DatasetImages.EncodeBatch)
+                {
+                    int rows = Math.Min(DatasetImages.EncodeBatch, pixels.Count - start);
+                    codec.Encode(Data.Cues.Occlusion.Apply(pixels.Read(start, rows), mask)).Span.CopyTo(hidden.Span.Slice(start * codec.CodeLength, rows * codec.CodeLength));
+                }
+
+                views["image"].Add(hidden);
             }
         }
 

@@ -303,15 +303,28 @@ public sealed partial class MultimodalMemory
                 throw new ArgumentException($"The image slot needs [{items.Count}, {codec.Shape.Length}] images ({codec.Shape}); got {got}.", nameof(images));
             }
 
-            progress?.Report($"encoding {items.Count:N0} images ({codec.Name})");
-            var codes = new Tensor(items.Count, codec.CodeLength);
-            for (int start = 0; start < items.Count; start += ImageBatch)
+            if (images.Codes is { } encoded)
             {
-                int rows = Math.Min(ImageBatch, items.Count - start);
-                codec.Encode(images.Read(start, rows)).Span.CopyTo(codes.Span.Slice(start * codec.CodeLength, rows * codec.CodeLength));
-            }
+                // Encoded already (a folder's images are decoded and encoded a batch at a time): only the codec must be the memory's.
+                if (!ReferenceEquals(images.EncodedBy, codec))
+                {
+                    throw new ArgumentException($"The images were encoded by another {images.EncodedBy!.Name} codec than this memory's {codec.Name}: encode them with the memory's own.", nameof(images));
+                }
 
-            slots.Add(new SlotCodes(Modality.Image.Name, codes));
+                slots.Add(new SlotCodes(Modality.Image.Name, encoded));
+            }
+            else
+            {
+                progress?.Report($"encoding {items.Count:N0} images ({codec.Name})");
+                var codes = new Tensor(items.Count, codec.CodeLength);
+                for (int start = 0; start < items.Count; start += ImageBatch)
+                {
+                    int rows = Math.Min(ImageBatch, items.Count - start);
+                    codec.Encode(images.Read(start, rows)).Span.CopyTo(codes.Span.Slice(start * codec.CodeLength, rows * codec.CodeLength));
+                }
+
+                slots.Add(new SlotCodes(Modality.Image.Name, codes));
+            }
         }
 
         if (encoders.Text is { } text)

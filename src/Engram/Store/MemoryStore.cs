@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Engram.Data.Audio;
 using Engram.Data.Datasets;
+using Engram.Data.Images;
 using Engram.Encoders;
 using Engram.Engines;
 using Engram.Hen;
@@ -318,7 +319,7 @@ public sealed class MemoryStore : IDisposable
     /// added again in the same transaction (it then comes last in <see cref="List"/>).
     /// </summary>
     public void Add(
-        IReadOnlyList<MemoryItem> items, Tensor? images = null, IReadOnlyList<AudioClip>? audio = null,
+        IReadOnlyList<MemoryItem> items, ImageSource? images = null, IReadOnlyList<AudioClip>? audio = null,
         IReadOnlyList<IReadOnlyList<StoredMedia>>? media = null, IProgress<string>? progress = null, bool replace = false)
     {
         ArgumentNullException.ThrowIfNull(items);

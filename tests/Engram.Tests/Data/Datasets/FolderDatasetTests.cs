@@ -114,6 +114,44 @@ public sealed class FolderDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Should_encode_each_batch_as_it_is_decoded_keeping_the_codes_of_the_images_that_decode_in_order()
+    {
+        // Given more images than one encoding batch, one of them cut in the second batch
+        int count = DatasetImages.EncodeBatch + 40;
+        for (int i = 0; i < count; i++)
+        {
+            Save($"img-{i:D4}.png", Noise(i), null);
+        }
+
+        string cut = $"img-{DatasetImages.EncodeBatch + 7:D4}.png";
+        File.WriteAllBytes(Path.Combine(_folder, cut), CutImageData(PngEncoder.Encode(Noise(999))));
+        IDataset data = FolderDataset.Load(_folder);
+        var codec = new Engram.Encoders.Images.IdentityCodec(new Engram.Encoders.ImageShape(1, 8, 8));
+        var heard = new List<int>();
+
+        // When they are decoded and encoded a batch at a time
+        EncodedDatasetImages encoded = DatasetImages.EncodeEach(data, codec, new SynchronousProgress(heard.Add), _folder);
+
+        // Then the codes are those of decoding every image at once, less the cut one, which is named
+        PreparedImages whole = DatasetImages.LoadEach(data, 8, grey: true, root: _folder);
+        Assert.Equal(whole.Decoded, encoded.Decoded);
+        Assert.Equal(count - 1, encoded.Images.Count);
+        Assert.Same(codec, encoded.Images.EncodedBy);
+        Assert.Equal(codec.Encode(whole.Rows).Span.ToArray(), encoded.Images.Codes!.Span.ToArray());
+        Assert.Equal((DatasetProblemKind.Undecodable, cut), (Assert.Single(encoded.Failed).Kind, encoded.Failed[0].Subject));
+
+        // And the progress counts the whole folder up to its end, and the pixels are not kept
+        Assert.Equal(count, heard[^1]);
+        Assert.True(heard.SequenceEqual(heard.Order()), string.Join(", ", heard));
+        Assert.Throws<InvalidOperationException>(() => encoded.Images.Read(0, 1));
+    }
+
+    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+
+    [Fact]
     public void Should_name_the_png_whose_image_data_is_cut_when_the_images_are_decoded_in_parallel()
     {
         // Given a folder of good PNGs and one whose chunks are whole but whose compressed pixels stop halfway
