@@ -303,7 +303,8 @@ public static class PngDecoder
         if ((long)width * height > options.MaxPixels)
         {
             throw new DataFormatException(source, offset,
-                $"the image is {width}×{height} = {(long)width * height} pixels, over the cap of {options.MaxPixels}; raise PngDecodeOptions.MaxPixels to read it.");
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the image is {width}×{height} = {(long)width * height} pixels ({(long)width * height / 1e6:0.#} megapixels), over the cap of {options.MaxPixels} (PngDecodeOptions.MaxPixels): it was refused before its pixels were read. Scale the image down (e.g. ffmpeg -i IN -vf scale=4096:-1 OUT.png), or raise the cap if it is genuine."));
         }
 
         bool valid = colorType switch
