@@ -3,6 +3,7 @@ using Engram.Data.Audio;
 using Engram.Data.Datasets;
 using Engram.Data.Images;
 using Engram.Data.Png;
+using Engram.Tests.Support;
 
 namespace Engram.Tests.Data.Datasets;
 
@@ -297,6 +298,25 @@ public sealed class FolderDatasetFormatsTests : IDisposable
 
         Assert.Equal(22050, data.Single(i => i.Id == "photos/harbour").Audio!.SampleRate);
         Assert.Equal(1, data.Single(i => i.Id == "photos/harbour").Audio!.Channels);
+    }
+
+    [FfmpegFact]
+    public void Should_take_a_flac_beside_an_image_through_ffmpeg_and_prefer_an_mp3_beside_it()
+    {
+        // Given the mixed folder with a FLAC beside the GIF, and a FLAC and an MP3 beside the BMP
+        MixedFolder.Create(_folder);
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "tone.flac"), Path.Combine(_folder, "anim.flac"));
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "tone.flac"), Path.Combine(_folder, "bitmap.FLAC"));
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "short.mp3"), Path.Combine(_folder, "bitmap.mp3"));
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then the GIF's sound is the FLAC, decoded through ffmpeg (one second at 44.1 kHz, stereo), and the BMP's the MP3
+        DatasetItem anim = data.Single(i => i.Id == "anim");
+        Assert.Equal(Path.Combine(_folder, "anim.flac"), anim.AudioFile);
+        Assert.Equal((44100, 2, 44100), (anim.Audio!.SampleRate, anim.Audio.Channels, anim.Audio.FrameCount));
+        Assert.Equal(Path.Combine(_folder, "bitmap.mp3"), data.Single(i => i.Id == "bitmap").AudioFile);
     }
 
     [Fact]
