@@ -23,7 +23,12 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
 
-    private static readonly string[] s_wavTypes = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"];
+    // The body types /api/recall/audio takes as a sound file; the format is told from the bytes (AudioFiles.Detect), never from the type.
+    private static readonly string[] s_soundTypes =
+    [
+        "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/mpeg", "audio/mp3", "audio/ogg", "audio/vorbis", "audio/flac", "audio/x-flac",
+        "audio/mp4", "audio/x-m4a", "audio/aac", "audio/webm", "audio/opus", "audio/aiff", "audio/x-aiff", "application/ogg", "application/octet-stream",
+    ];
 
     // The form fields of POST /api/items; "audio" is taken for "sound", as /api/recall/audio names its file.
     private static readonly string[] s_itemFields = ["image", "caption", "sound", "audio", "id"];
@@ -130,31 +135,32 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
     }
 
     /// <summary>
-    /// A sound cue: multipart/form-data with the WAV as a file (field "audio", or the first file) and optionally a
-    /// field "cue" holding a /api/recall JSON body to go with it; or the WAV itself as the body (audio/wav), with
-    /// <c>?trace=true</c> for the trace.
+    /// A sound cue in any format <see cref="AudioFiles"/> reads (WAV, MP3, OGG Vorbis; others through ffmpeg), told from
+    /// its bytes: multipart/form-data with the sound as a file (field "audio", or the first file) and optionally a
+    /// field "cue" holding a /api/recall JSON body to go with it; or the sound itself as the body (audio/wav, audio/mpeg,
+    /// audio/ogg, …), with <c>?trace=true</c> for the trace.
     /// </summary>
     public async Task RecallAudioAsync(HttpContext context)
     {
         HttpRequest request = context.Request;
         _ = MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? type);
         string mediaType = type?.MediaType.Value?.ToLowerInvariant() ?? "";
-        byte[] wav;
+        byte[] sound;
         string name;
         RecallRequest cue;
         if (mediaType == "multipart/form-data")
         {
-            IFormCollection form = await ReadFormAsync(context, type, "the WAV as a file field named \"audio\"").ConfigureAwait(false);
+            IFormCollection form = await ReadFormAsync(context, type, "the sound as a file field named \"audio\"").ConfigureAwait(false);
             IFormFile file = form.Files.GetFile("audio") ?? (form.Files.Count > 0 ? form.Files[0] : null)
-                ?? throw ApiException.BadRequest("The form has no file: send the WAV as a file field named \"audio\".");
-            wav = await ReadFileAsync(file, context.RequestAborted).ConfigureAwait(false);
+                ?? throw ApiException.BadRequest("The form has no file: send the sound (WAV, MP3, OGG…) as a file field named \"audio\".");
+            sound = await ReadFileAsync(file, context.RequestAborted).ConfigureAwait(false);
             name = string.IsNullOrEmpty(file.FileName) ? "audio" : file.FileName;
             string json = form["cue"].ToString();
             cue = json.Length == 0 ? new RecallRequest() : RecallRequest.Parse(System.Text.Encoding.UTF8.GetBytes(json));
         }
-        else if (s_wavTypes.Contains(mediaType, StringComparer.Ordinal))
+        else if (s_soundTypes.Contains(mediaType, StringComparer.Ordinal))
         {
-            wav = await ReadBodyAsync(request).ConfigureAwait(false);
+            sound = await ReadBodyAsync(request).ConfigureAwait(false);
             name = "the request body";
             cue = new RecallRequest { Trace = string.Equals(request.Query["trace"], "true", StringComparison.OrdinalIgnoreCase) };
         }
@@ -162,10 +168,11 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         {
             throw new ApiException(
                 StatusCodes.Status415UnsupportedMediaType,
-                $"POST /api/recall/audio takes a WAV, as multipart/form-data (a file field \"audio\") or as the body (Content-Type: audio/wav); got {Shown(request.ContentType)}.");
+                $"POST /api/recall/audio takes a sound file (WAV, MP3, OGG; others through ffmpeg), as multipart/form-data (a file field \"audio\") " +
+                $"or as the body (Content-Type: audio/wav, audio/mpeg, audio/ogg, …); got {Shown(request.ContentType)}.");
         }
 
-        AudioClip audio = WavFile.Read(wav, name);
+        AudioClip audio = AudioFiles.Read(sound, name);
         await WriteAsync(context, session.Current.Recall(cue, audio)).ConfigureAwait(false);
     }
 
@@ -173,8 +180,8 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
 
     /// <summary>
     /// Adds an item to the store: multipart/form-data with its image (a JPEG, PNG, GIF, BMP, TIFF, WebP or TGA file, field
-    /// "image"), caption ("caption"), sound (a WAV file, "sound" or "audio") and optionally its id ("id"; by default the image
-    /// file's name without its extension). Each slot the store has needs its part, and a part for a slot it lacks is refused; the image and WAV are
+    /// "image"), caption ("caption"), sound (a file of any format <see cref="AudioFiles"/> reads: WAV, MP3, OGG, others through ffmpeg; "sound" or "audio") and optionally its id ("id"; by default the image
+    /// file's name without its extension). Each slot the store has needs its part, and a part for a slot it lacks is refused; the image and sound are
     /// kept as given. Answers 201 with the item and the new count.
     /// </summary>
     public async Task AddAsync(HttpContext context)
@@ -219,7 +226,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
 
         if (item.Sound is null && session.HasSlot(Modality.AudioName))
         {
-            throw ApiException.BadRequest("This store keeps a sound for every item: give the new item's sound, a WAV file in the field \"sound\".");
+            throw ApiException.BadRequest("This store keeps a sound for every item: give the new item's sound, a file (WAV, MP3, OGG; others through ffmpeg) in the field \"sound\".");
         }
 
         string id = item.Id
@@ -249,11 +256,11 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
             byte[] wav = await ReadFileAsync(file, context.RequestAborted).ConfigureAwait(false);
             try
             {
-                sound = WavFile.Read(wav, $"The sound {(string.IsNullOrEmpty(file.FileName) ? "" : file.FileName + " ")}(field \"{file.Name}\")");
+                sound = AudioFiles.Read(wav, $"The sound {(string.IsNullOrEmpty(file.FileName) ? "" : file.FileName + " ")}(field \"{file.Name}\")");
             }
             catch (DataFormatException e)
             {
-                throw ApiException.BadRequest($"{e.Message.TrimEnd('.')}. Send the item's sound as a WAV file in the field \"sound\".");
+                throw ApiException.BadRequest($"{e.Message.TrimEnd('.')}. Send the item's sound as a WAV, MP3 or OGG file (others through ffmpeg) in the field \"sound\".");
             }
 
             media.Add(new StoredMedia(Modality.AudioName, wav));
@@ -338,7 +345,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
                 $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is gone: put it back there, or forget the item and add it again with its {noun}.");
         }
 
-        var head = new byte[32];
+        var head = new byte[4096];
         await using (FileStream file = File.OpenRead(path))
         {
             _ = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, context.RequestAborted).ConfigureAwait(false);
@@ -347,15 +354,15 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
         if (ContentTypeOf(head, kind) is not { } contentType)
         {
             throw ApiException.NotFound(
-                $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is no longer {(kind == Modality.AudioName ? "a WAV" : $"an image ({ImageFiles.FormatList})")}: put the original back there, or forget the item and add it again with its {noun}.");
+                $"Item '{id}''s {noun} is kept as a reference to {media.Reference}, and that file is no longer {(kind == Modality.AudioName ? "a sound (WAV, MP3, OGG, FLAC, …)" : $"an image ({ImageFiles.FormatList})")}: put the original back there, or forget the item and add it again with its {noun}.");
         }
 
         await Results.File(Path.GetFullPath(path), contentType, enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    // The media type the bytes' signature proves: "RIFF", a size, "WAVE" for a WAV; an image format's magic bytes (ImageFiles.DetectFormat); else null.
+    // The media type the bytes' signature proves: a sound format's (AudioFiles.Detect: "RIFF…WAVE", an MPEG frame or ID3 tag, "OggS", …); an image format's magic bytes (ImageFiles.DetectFormat); else null.
     private static string? ContentTypeOf(ReadOnlySpan<byte> bytes, string kind) => kind == Modality.AudioName
-        ? bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WAVE"u8) ? "audio/wav" : null
+        ? AudioFiles.Detect(bytes).ContentType()
         : ImageFiles.DetectFormat(bytes) is { } format ? ImageFiles.ContentType(format) : null;
 
     /// <summary>
@@ -449,7 +456,7 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
             // A browser sends a file input left empty as a part without a file name, which reads as empty text: no file.
             if (form[name].Any(v => !string.IsNullOrEmpty(v)))
             {
-                throw ApiException.BadRequest($"The field \"{name}\" holds text; send the {(name == "image" ? "image" : "WAV")} as a file (with curl: -F {name}=@{(name == "image" ? "photo.jpg" : "sound.wav")}).");
+                throw ApiException.BadRequest($"The field \"{name}\" holds text; send the {(name == "image" ? "image" : "sound")} as a file (with curl: -F {name}=@{(name == "image" ? "photo.jpg" : "sound.wav")}).");
             }
 
             IReadOnlyList<IFormFile> files = form.Files.GetFiles(name);

@@ -63,6 +63,32 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public void Should_decode_mp3_and_ogg_sounds_and_name_a_damaged_mp3()
+    {
+        // Given a folder with an MP3, an OGG (named in upper case) and an MP3 cut short
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sound");
+        File.Copy(Path.Combine(fixtures, "tone.mp3"), Path.Combine(_folder, "song.mp3"));
+        File.Copy(Path.Combine(fixtures, "short.ogg"), Path.Combine(_folder, "bird.OGG"));
+        byte[] mp3 = File.ReadAllBytes(Path.Combine(fixtures, "tone.mp3"));
+        File.WriteAllBytes(Path.Combine(_folder, "cut.mp3"), mp3[..(mp3.Length / 2)]);
+        string json = Path.Combine(_folder, "..", Path.GetFileName(_folder) + "-sound.json");
+
+        // When
+        var (code, output, _) = CliRunner.Run("data", "check", _folder, "--json", json);
+
+        // Then the two good ones decode, and the cut one is named with the reason
+        Assert.Equal(1, code);
+        Assert.Contains("3 files checked: 2 decoded, 1 failed", output, StringComparison.Ordinal);
+        Assert.Contains("cut.mp3", output, StringComparison.Ordinal);
+        JsonElement root = CliRunner.ReadJson(json);
+        File.Delete(json);
+        JsonElement failed = root.GetProperty("failed").EnumerateArray().Single();
+        Assert.EndsWith("cut.mp3", failed.GetProperty("file").GetString(), StringComparison.Ordinal);
+        Assert.Equal("sound", failed.GetProperty("kind").GetString());
+        Assert.Contains("the MP3 is truncated", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_say_when_the_path_does_not_exist()
     {
         string path = Path.Combine(_folder, "nothing-here");

@@ -54,6 +54,72 @@ public sealed class FolderBuildTests : IDisposable
     }
 
     [Fact]
+    public void Should_build_from_images_with_mp3_and_ogg_sounds_beside_them_with_an_audio_slot_and_recall_each_item()
+    {
+        // Given the mixed folder (GIF, BMP, WebP, JPEG, PNG, TIFF) with a sound beside every image: MP3 and OGG, some in
+        // upper case, leaf's WAV (with an OGG beside it)
+        string photos = Path.Combine(_folder, "photos");
+        MixedFolder.Create(photos, sounds: true);
+
+        // When a memory is built from it with the folder defaults (every item has a sound: the shipped speech encoder)
+        string memory = Path.Combine(_folder, "photos.engram"), json = Path.Combine(_folder, "build.json");
+        var (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory, "--json", json);
+
+        // Then every item is stored with its sound, and nothing is wrong
+        Assert.True(code == 0, error);
+        Assert.Contains($"Stored {MixedFolder.Items.Length} items from folder", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("no sound", stdout, StringComparison.Ordinal);
+        JsonElement built = CliRunner.ReadJson(json);
+        Assert.Equal(["image", "text", "audio"], built.GetProperty("slots").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(0, built.GetProperty("problems").GetArrayLength());
+
+        // And each item recalls from its caption
+        foreach ((string id, string caption, string source) in MixedFolder.Items)
+        {
+            (code, stdout, error) = CliRunner.Run("recall", "--memory", memory, "--text", caption, "--json", json);
+            Assert.True(code == 0, error);
+            Assert.True(CliRunner.ReadJson(json).GetProperty("item_id").GetString() == id, $"'{caption}' (from {source}) recalled {stdout}");
+        }
+
+        // And an MP3 and an OGG are taken as sound cues
+        foreach (string cue in new[] { "anim.mp3", "photos/kite.ogg" })
+        {
+            (code, _, error) = CliRunner.Run("recall", "--memory", memory, "--audio", Path.Combine(photos, cue), "--json", json);
+            Assert.True(code == 0, error);
+            Assert.False(string.IsNullOrEmpty(CliRunner.ReadJson(json).GetProperty("item_id").GetString()), cue);
+        }
+    }
+
+    [Fact]
+    public void Should_say_which_images_have_no_sound_when_one_has_an_mp3_and_another_none()
+    {
+        // Given the mixed folder, where the WebP has a WAV, with an MP3 beside the GIF: five images have no sound
+        string photos = Path.Combine(_folder, "photos");
+        MixedFolder.Create(photos);
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "short.mp3"), Path.Combine(photos, "anim.mp3"));
+        const string Silent = "bitmap.bmp, photos/harbour.jpg, photos/kite.png, photos/sunset.jpg, scan.tif";
+
+        // When it is built with the defaults, the audio slot is left out, saying so and naming the five; nothing is silently lost
+        string memory = Path.Combine(_folder, "photos.engram"), json = Path.Combine(_folder, "build.json");
+        var (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory, "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains($"5 items have no sound, so the audio slot is left out: {Silent}.", stdout, StringComparison.Ordinal);
+        Assert.Equal(["image", "text"], CliRunner.ReadJson(json).GetProperty("slots").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+
+        // When an audio encoder is asked for, the five are left out, named, and the MP3's and the WAV's items are stored
+        string speech = Path.Combine(ShippedData.Find("models")!, "emoji-speech.safetensors");
+        (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--audio-encoder", speech, "--out", memory, "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("Stored 2 items from folder", stdout, StringComparison.Ordinal);
+        Assert.Contains($"5 items have no sound (the audio slot needs one for every item), so they were left out: {Silent}.", stdout, StringComparison.Ordinal);
+
+        // And with --strict the build refuses, naming them
+        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--audio-encoder", speech, "--out", memory, "--strict");
+        Assert.NotEqual(0, code);
+        Assert.Contains("bitmap.bmp", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_leave_out_the_items_it_cannot_store_and_end_with_one_summary_or_refuse_them_all_with_strict()
     {
         // Given the folder with a text file named .png, a JPEG cut after a third, a BMP without a caption and a captions.csv row for no file

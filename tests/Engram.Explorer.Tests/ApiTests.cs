@@ -351,7 +351,7 @@ public sealed class ApiTests(ExplorerServer server)
         await AssertRefusedAsync(text, 415, "POST /api/recall takes a JSON body (Content-Type: application/json); got 'text/plain; charset=utf-8'.");
         using var image = new ByteArrayContent([1, 2, 3]);
         image.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        await AssertRefusedAsync(image, 415, "POST /api/recall/audio takes a WAV", "/api/recall/audio");
+        await AssertRefusedAsync(image, 415, "POST /api/recall/audio takes a sound file (WAV, MP3, OGG; others through ffmpeg)", "/api/recall/audio");
 
         // 9 MB of JSON: read past and refused, naming the limit
         string big = "{\"image_png\": \"" + new string('A', 9 * 1024 * 1024) + "\"}";

@@ -194,19 +194,56 @@ public sealed class StoreApiTests
     }
 
     [Fact]
+    public async Task An_mp3_or_ogg_given_with_an_item_is_kept_served_with_its_media_type_and_recalls_the_item_as_a_cue()
+    {
+        // Given a store of captions and sounds
+        await using StoreExplorer explorer = await StoreExplorer.CaptionsAndSoundsAsync(4);
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sound");
+        byte[] mp3 = File.ReadAllBytes(Path.Combine(fixtures, "tone.mp3")), ogg = File.ReadAllBytes(Path.Combine(fixtures, "short.ogg"));
+
+        // When items are added with an MP3 and an OGG as their sounds
+        var (status, added) = await explorer.AddAsync(null, "a chirp and a tone", "chirp", sound: ("sound", "chirp.mp3", mp3));
+        Assert.True(status == 201, added.ToString());
+        Assert.Equal(201, (await explorer.AddAsync(null, "a short chirp", "short", sound: ("audio", "short.ogg", ogg))).Status);
+
+        // Then each is served back as given, with the media type its bytes prove
+        foreach ((string id, byte[] bytes, string type) in new[] { ("chirp", mp3, "audio/mpeg"), ("short", ogg, "audio/ogg") })
+        {
+            using HttpResponseMessage response = await explorer.Client.GetAsync(new Uri($"/api/items/{id}/audio", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // And the MP3, as a sound cue (the body, audio/mpeg), recalls its item from the sound alone
+        using var body = new ByteArrayContent(mp3);
+        body.Headers.ContentType = new MediaTypeHeaderValue("audio/mpeg");
+        using HttpResponseMessage recalled = await explorer.Client.PostAsync(new Uri("/api/recall/audio", UriKind.Relative), body);
+        JsonElement recall = await ExplorerServer.ReadJsonAsync(recalled);
+        Assert.True(recalled.StatusCode == HttpStatusCode.OK, recall.ToString());
+        Assert.Equal("chirp", recall.GetProperty("item_id").GetString());
+        Assert.Equal(["audio"], recall.GetProperty("cue").GetProperty("slots").EnumerateArray().Select(s => s.GetString()));
+
+        // And a damaged MP3 is refused naming it
+        var (refused, error) = await explorer.AddAsync(null, "a cut chirp", "cut", sound: ("sound", "cut.mp3", mp3[..(mp3.Length / 2)]));
+        Assert.Equal(400, refused);
+        Assert.Contains("cut.mp3", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_store_of_captions_and_sounds_refuses_an_item_without_its_sound_an_image_or_an_id()
     {
         await using StoreExplorer explorer = await StoreExplorer.CaptionsAndSoundsAsync(3);
         byte[] wav = StoreExplorer.Wav(StoreExplorer.Tone(500));
 
         await AssertRefusedAsync(explorer, await explorer.AddAsync(null, "silent", "silent"), 400,
-            "This store keeps a sound for every item: give the new item's sound, a WAV file in the field \"sound\".");
+            "This store keeps a sound for every item: give the new item's sound, a file (WAV, MP3, OGG; others through ffmpeg) in the field \"sound\".");
         await AssertRefusedAsync(explorer, await explorer.AddAsync(explorer.Png(5), "with a picture", "pictured", sound: ("sound", "s.wav", wav)), 400,
             "This store has no image slot (it has text, audio): add the item without an image (leave the field \"image\" out).");
         await AssertRefusedAsync(explorer, await explorer.AddAsync(null, "no id", sound: ("sound", "s.wav", wav)), 400,
             "Give the new item an id in the field \"id\": without an image there is no file name to take it from.");
         await AssertRefusedAsync(explorer, await explorer.AddAsync(null, "not a wav", "bad", sound: ("sound", "noise.wav", Encoding.ASCII.GetBytes("not a sound at all"))), 400,
-            "The sound noise.wav (field \"sound\"): at byte 0: not a WAV file");
+            "The sound noise.wav (field \"sound\"): at byte 0: the file is text, not sound.");
         using MultipartFormDataContent both = StoreExplorer.Form([("sound", "a.wav", wav), ("audio", "b.wav", wav)], [("caption", "twice"), ("id", "twice")]);
         await AssertRefusedAsync(explorer, await explorer.SendAsync(HttpMethod.Post, "/api/items", both), 400, "Give the sound once, in the field \"sound\" (or \"audio\"), not in both.");
         Assert.Equal(3, explorer.Store.Count);

@@ -27,7 +27,7 @@ internal static class BuildCommand
         {
             Description = "fashion-mnist, emoji, or a FOLDER of images, nested as you keep them (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA; captions from " +
                 "captions.csv, a .txt beside the image, or the file's own title: PNG Title/Description, XMP dc:title/dc:description, EXIF ImageDescription; " +
-                "a WAV beside an image, same name, is its sound). An item that cannot be stored is left out and named at the end (see --strict). " +
+                "a sound beside an image, same name, is its sound: WAV, MP3, OGG, or others through ffmpeg, the first of .wav .mp3 .ogg .flac .m4a .opus … when several). An item that cannot be stored is left out and named at the end (see --strict). " +
                 "A folder is encoded with the pretrained encoders (resnet18, minilm) and made a living store that keeps the originals, unless you choose otherwise.",
             DefaultValueFactory = _ => "emoji",
             HelpName = "NAME|FOLDER",
@@ -49,7 +49,7 @@ internal static class BuildCommand
         };
         var audioEncoder = new Option<string?>("--audio-encoder")
         {
-            Description = "The sound slot's encoder: a speech weight file, or 'none' (the default unless every item of a folder has a WAV). " +
+            Description = "The sound slot's encoder: a speech weight file, or 'none' (the default unless every item of a folder has a sound). " +
                 "For emoji, the names are spoken by espeak-ng in --voice.",
             HelpName = "PATH|none",
         };

@@ -59,7 +59,8 @@ internal static class DataCommand
         Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "check",
-            "Decode every image (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA), WAV, IDX and safetensors file under PATH and list those that fail, with the reason. " +
+            "Decode every image (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA), sound (WAV, MP3, OGG; FLAC, Opus, M4A and others through ffmpeg), IDX and safetensors file under PATH " +
+            "and list those that fail, with the reason. " +
             "Exit code 0 when every file decodes, 1 when any fails.\n\n" +
             "Examples:\n  engram data check ~/my-images\n  engram data check data --json check.json")
         {

@@ -28,7 +28,7 @@ internal sealed class MemoryRecallOptions
 
     public Option<string?> Text { get; } = new("--text") { Description = "A caption cue.", HelpName = "TEXT" };
 
-    public Option<string?> Audio { get; } = new("--audio") { Description = "A sound cue (WAV).", HelpName = "WAV" };
+    public Option<string?> Audio { get; } = new("--audio") { Description = "A sound cue: any sound format, read by its content (WAV, MP3, OGG; others through ffmpeg).", HelpName = "SOUND" };
 
     public Option<double> Noise { get; } = new Option<double>("--noise") { Description = "Add Gaussian noise of this σ (≥ 0) to the image cue (pixels in [0, 1]).", DefaultValueFactory = _ => 0 }.AtLeast(0);
 
@@ -135,7 +135,7 @@ internal static class MemoryRecallCommand
             throw new ArgumentException("--occlude and --noise change an image cue: give --image or --item too.");
         }
 
-        AudioClip? audio = audioPath is null ? null : WavFile.Read(audioPath);
+        AudioClip? audio = audioPath is null ? null : AudioFiles.Read(audioPath);
         // What the command line gives replaces the memory's own option; everything else stays the memory's.
         var hopfield = new HopfieldSettings
         {

@@ -77,12 +77,12 @@ internal static class StoreCommands
     private static Command Add(CliContext context)
     {
         Option<string> store = StorePath();
-        var dataset = new Option<string?>("--dataset") { Description = "Add every item of a dataset: emoji, fashion-mnist or a folder of PNGs (and WAVs beside them, for a store with sounds).", HelpName = "NAME|FOLDER" };
+        var dataset = new Option<string?>("--dataset") { Description = "Add every item of a dataset: emoji, fashion-mnist or a folder of images (and sounds beside them, same name, any sound format, for a store with sounds).", HelpName = "NAME|FOLDER" };
         var n = new Option<int>("--n") { Description = "With --dataset: at most this many items, in order (0: all).", DefaultValueFactory = _ => 0 }.Between(0, int.MaxValue);
         var image = new Option<string?>("--image") { Description = "Add one item: its PNG (kept in the store as given).", HelpName = "PNG" };
         var caption = new Option<string?>("--caption") { Description = "Add one item: its caption.", HelpName = "TEXT" };
         var id = new Option<string?>("--id") { Description = "Add one item: its id (default: the PNG's file name without extension)." };
-        var audio = new Option<string?>("--audio") { Description = "Add one item: its sound, a WAV (kept in the store as given).", HelpName = "WAV" };
+        var audio = new Option<string?>("--audio") { Description = "Add one item: its sound, any sound format read by its content (WAV, MP3, OGG; others through ffmpeg), kept in the store as given.", HelpName = "SOUND" };
         var replace = new Option<bool>("--replace")
         {
             Description = "Update items whose id the store already holds: each is forgotten and added again in the same transaction " +
@@ -181,7 +181,7 @@ internal static class StoreCommands
                     throw new ArgumentException($"{path} has no audio slot: add the item without --audio.");
                 }
 
-                sound = [Engram.Data.Audio.WavFile.Read(wav)];
+                sound = [Engram.Data.Audio.AudioFiles.Read(wav)];
                 media.Add(keep == MediaKeeping.Copy ? new StoredMedia(Engines.Modality.AudioName, File.ReadAllBytes(wav)) : new StoredMedia(Engines.Modality.AudioName, null, Path.GetFullPath(wav)));
             }
             else if (opened.Encoders.Audio is not null)

@@ -5,8 +5,8 @@ using Engram.Data.Safetensors;
 namespace Engram.Data;
 
 /// <summary>
-/// Decodes every file Engram can read under a folder (images of every format <see cref="ImageFiles"/> reads, WAV, IDX,
-/// safetensors) and reports which
+/// Decodes every file Engram can read under a folder (images of every format <see cref="ImageFiles"/> reads, sound of
+/// every format <see cref="AudioFiles"/> reads, IDX, safetensors) and reports which
 /// failed and why, so a user can validate a folder before building a memory from it.
 /// </summary>
 public static class DataCheck
@@ -20,9 +20,9 @@ public static class DataCheck
             return DataFileKind.Image;
         }
 
-        if (name.EndsWith(".wav", StringComparison.Ordinal))
+        if (AudioFiles.HasSoundExtension(name))
         {
-            return DataFileKind.Wav;
+            return DataFileKind.Sound;
         }
 
         if (name.EndsWith(".safetensors", StringComparison.Ordinal))
@@ -90,7 +90,8 @@ public static class DataCheck
 
     /// <summary>
     /// Decodes a file of the given kind with the decoders' default limits (an image of any format at full size, by its
-    /// content, within <see cref="ImageDecodeOptions.MaxDecodedBytes"/>); returns null on success, else what went wrong,
+    /// content, within <see cref="ImageDecodeOptions.MaxDecodedBytes"/>; a sound of any format, by its content, within
+    /// <see cref="AudioReadOptions.Default"/>'s limits); returns null on success, else what went wrong,
     /// starting with the file's path. No failure escapes, so one bad file never stops a check.
     /// </summary>
     public static string? TryDecode(string path, DataFileKind kind)
@@ -102,8 +103,8 @@ public static class DataCheck
                 case DataFileKind.Image:
                     ImageFiles.Decode(path);
                     break;
-                case DataFileKind.Wav:
-                    WavFile.Read(path);
+                case DataFileKind.Sound:
+                    AudioFiles.Read(path);
                     break;
                 case DataFileKind.Idx:
                     IdxFile.Read(path);
@@ -142,8 +143,11 @@ public enum DataFileKind
 {
     /// <summary>An image: JPEG, PNG, GIF, BMP, TIFF, WebP or TGA (found by its name's extension, decoded by its content).</summary>
     Image,
-    /// <summary>A RIFF/WAVE audio file.</summary>
-    Wav,
+    /// <summary>
+    /// A sound file: WAV, MP3, OGG Vorbis, or a format ffmpeg decodes (found by its name's extension, one of
+    /// <see cref="AudioFiles.Extensions"/>; decoded by its content with <see cref="AudioFiles.Read(string, AudioReadOptions?)"/>).
+    /// </summary>
+    Sound,
     /// <summary>An IDX array file (Fashion-MNIST's format), plain or gzipped.</summary>
     Idx,
     /// <summary>A safetensors weights file.</summary>

@@ -58,7 +58,10 @@ public sealed class DataCheckTests : IDisposable
 
     [Theory]
     [InlineData("a.PNG", DataFileKind.Image)]
-    [InlineData("x/voice.wav", DataFileKind.Wav)]
+    [InlineData("x/voice.wav", DataFileKind.Sound)]
+    [InlineData("song.MP3", DataFileKind.Sound)]
+    [InlineData("bird.ogg", DataFileKind.Sound)]
+    [InlineData("take.flac", DataFileKind.Sound)]
     [InlineData("model.safetensors", DataFileKind.Safetensors)]
     [InlineData("train-images-idx3-ubyte.gz", DataFileKind.Idx)]
     [InlineData("t10k-labels-idx1-ubyte", DataFileKind.Idx)]

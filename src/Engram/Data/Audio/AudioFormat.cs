@@ -84,6 +84,24 @@ public static class AudioFormats
     public static bool IsBuiltIn(this AudioFormat format) => format is AudioFormat.Wav or AudioFormat.Mp3 or AudioFormat.OggVorbis;
 
     /// <summary>
+    /// The media type a browser plays the format by ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/mp4",
+    /// …); null for <see cref="AudioFormat.Unknown"/> and formats without a common one.
+    /// </summary>
+    public static string? ContentType(this AudioFormat format) => format switch
+    {
+        AudioFormat.Wav => "audio/wav",
+        AudioFormat.Mp3 => "audio/mpeg",
+        AudioFormat.OggVorbis or AudioFormat.Opus or AudioFormat.OggOther => "audio/ogg",
+        AudioFormat.Flac => "audio/flac",
+        AudioFormat.Mp4 => "audio/mp4",
+        AudioFormat.Aac => "audio/aac",
+        AudioFormat.WebM => "audio/webm",
+        AudioFormat.Aiff => "audio/aiff",
+        AudioFormat.Amr => "audio/amr",
+        _ => null,
+    };
+
+    /// <summary>
     /// The ffmpeg demuxer for the format, named explicitly so that ffmpeg never guesses one (a playlist or
     /// concat script could make it open other files); null for <see cref="AudioFormat.Unknown"/>.
     /// </summary>

@@ -73,6 +73,14 @@ internal sealed class DecodedSamples
     {
         long frames = Count / _channels;
         long skip = Math.Min(frames, skipFrames), keep = Math.Max(0, frames - skip - dropFrames);
+        if (keep == 0 && frames > 0)
+        {
+            // A damaged gapless tag can claim more delay and padding than there is sound: the clip would be empty, which no encoder takes.
+            throw new DataFormatException(_source, null,
+                $"the {_format} decodes to {frames:N0} sample frames, and its encoder delay and padding (the Info/Xing tag) claim {(long)skipFrames + dropFrames:N0} of them: " +
+                "nothing is left, so the tag is damaged; re-encode the file, or convert it to WAV.");
+        }
+
         long from = skip * _channels, length = keep * _channels;
         var samples = new float[length];
         long position = 0;

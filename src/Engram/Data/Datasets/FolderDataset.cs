@@ -11,7 +11,10 @@ namespace Engram.Data.Datasets;
 /// has any: <c>captions.csv</c> in the folder (rows <c>file,caption</c>, the file relative to the folder or by name; a
 /// file may have several rows), a <c>.txt</c> beside the image with the same stem (one caption a line), or the file's
 /// own metadata (<see cref="ImageFiles.Identify(string)"/>: a PNG's Title then Description; XMP dc:title, EXIF
-/// ImageDescription, XMP dc:description). A sound with the same path and stem is the item's audio.
+/// ImageDescription, XMP dc:description). A sound file beside the image with the same stem, in any format
+/// <see cref="AudioFiles"/> reads (an extension of <see cref="AudioFiles.Extensions"/>, any case: <c>cat.mp3</c>,
+/// <c>cat.OGG</c> beside <c>cat.jpg</c>), is the item's audio, read with <see cref="AudioFiles.Read(string, AudioReadOptions?)"/>
+/// when it is used; where several share the stem, the first in that list's order is taken.
 /// </summary>
 /// <remarks>
 /// Nothing a user's folder holds stops the read: a file whose header cannot be read, a captions.csv row that names no
@@ -39,10 +42,9 @@ public static class FolderDataset
         }
 
         string root = Path.GetFullPath(folder);
-        string[] files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(ImageFiles.HasImageExtension)
-            .Order(StringComparer.Ordinal)
-            .ToArray();
+        string[] all = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        string[] files = all.Where(ImageFiles.HasImageExtension).ToArray();
+        ILookup<string, string> soundsByStem = all.Where(AudioFiles.HasSoundExtension).ToLookup(StemOf, StringComparer.Ordinal);
         if (files.Length == 0)
         {
             throw new ArgumentException(
@@ -66,8 +68,8 @@ public static class FolderDataset
             }
 
             string id = sharedStems.Contains(StemOf(relative)) ? relative : StemOf(relative);
-            string? sound = FindAudio(file);
-            Func<AudioClip>? audio = sound is null ? null : () => WavFile.Read(sound);
+            string? sound = FindAudio(file, soundsByStem);
+            Func<AudioClip>? audio = sound is null ? null : () => AudioFiles.Read(sound);
             Func<Image> image = () => ImageFiles.Decode(file);
             Func<int, Image> imageAtMost = side => ImageFiles.Decode(file, new ImageDecodeOptions { MaxSide = side });
             items.Add(new DatasetItem(id, image, captions, audio, imageAtMost: imageAtMost, imageFile: file, audioFile: sound));
@@ -229,14 +231,22 @@ public static class FolderDataset
         return table;
     }
 
-    private static string? FindAudio(string png)
+    /// <summary>
+    /// The sound beside <paramref name="image"/> with its stem, from <paramref name="soundsByStem"/> (the folder's sound
+    /// files by path without extension, in ordinal order): the one whose extension comes first in
+    /// <see cref="AudioFiles.Extensions"/>, in any case; null when there is none.
+    /// </summary>
+    private static string? FindAudio(string image, ILookup<string, string> soundsByStem)
     {
-        string stem = Path.Combine(Path.GetDirectoryName(png)!, Path.GetFileNameWithoutExtension(png));
-        foreach (string ext in new[] { ".wav", ".WAV" })
+        IEnumerable<string> sounds = soundsByStem[StemOf(image)];
+        foreach (string extension in AudioFiles.Extensions)
         {
-            if (File.Exists(stem + ext))
+            foreach (string sound in sounds)
             {
-                return stem + ext;
+                if (string.Equals(Path.GetExtension(sound), extension, StringComparison.OrdinalIgnoreCase))
+                {
+                    return sound;
+                }
             }
         }
 

@@ -1,7 +1,9 @@
 using Engram.Data;
+using Engram.Data.Audio;
 using Engram.Data.Datasets;
 using Engram.Data.Images;
 using Engram.Data.Png;
+using Engram.Tests.Support;
 
 namespace Engram.Tests.Data.Datasets;
 
@@ -309,6 +311,66 @@ public sealed class FolderDatasetFormatsTests : IDisposable
         Assert.Equal((40, 60), (data.Single(i => i.Id == "photos/sunset").Image.Width, data.Single(i => i.Id == "photos/sunset").Image.Height));
         Assert.Equal((20, 30), (data.Single(i => i.Id == "bitmap").Image.Width, data.Single(i => i.Id == "bitmap").Image.Height));
         Assert.Equal(15, data.Single(i => i.Id == "scan").ImageAtMost(15).Width);
+    }
+
+    [Fact]
+    public void Should_take_a_sound_of_any_format_with_the_image_stem_in_the_preference_order()
+    {
+        // Given the mixed folder with a sound beside every image: MP3 and OGG (some named in upper case), leaf's WAV with an
+        // OGG beside it, sunset's MP3 with an OGG beside it
+        MixedFolder.Create(_folder, sounds: true);
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then every item has its sound, the first of AudioFiles.Extensions where two share the stem, and nothing is wrong
+        Assert.Empty(data.Problems);
+        Assert.Equal(MixedFolder.Sounds, data.Select(i => (i.Id, Path.GetRelativePath(_folder, i.AudioFile!).Replace('\\', '/'))));
+
+        // And each decodes, whatever its format: the one-second tones at their rates, the short ones a quarter of that
+        foreach (DatasetItem item in data)
+        {
+            AudioClip clip = item.Audio!;
+            Assert.True(clip.FrameCount > 0 && clip.Samples.All(float.IsFinite), item.Id);
+        }
+
+        Assert.Equal(22050, data.Single(i => i.Id == "photos/harbour").Audio!.SampleRate);
+        Assert.Equal(1, data.Single(i => i.Id == "photos/harbour").Audio!.Channels);
+    }
+
+    [FfmpegFact]
+    public void Should_take_a_flac_beside_an_image_through_ffmpeg_and_prefer_an_mp3_beside_it()
+    {
+        // Given the mixed folder with a FLAC beside the GIF, and a FLAC and an MP3 beside the BMP
+        MixedFolder.Create(_folder);
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "tone.flac"), Path.Combine(_folder, "anim.flac"));
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "tone.flac"), Path.Combine(_folder, "bitmap.FLAC"));
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "short.mp3"), Path.Combine(_folder, "bitmap.mp3"));
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then the GIF's sound is the FLAC, decoded through ffmpeg (one second at 44.1 kHz, stereo), and the BMP's the MP3
+        DatasetItem anim = data.Single(i => i.Id == "anim");
+        Assert.Equal(Path.Combine(_folder, "anim.flac"), anim.AudioFile);
+        Assert.Equal((44100, 2, 44100), (anim.Audio!.SampleRate, anim.Audio.Channels, anim.Audio.FrameCount));
+        Assert.Equal(Path.Combine(_folder, "bitmap.mp3"), data.Single(i => i.Id == "bitmap").AudioFile);
+    }
+
+    [Fact]
+    public void Should_leave_an_image_without_a_sound_when_only_a_sound_of_another_stem_is_there()
+    {
+        // Given one image with an MP3 beside it and another with none (only a sound whose stem differs in case)
+        MixedFolder.Create(_folder);
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "short.mp3"), Path.Combine(_folder, "anim.mp3"));
+        File.Copy(Path.Combine(MixedFolder.SoundFixtures, "short.ogg"), Path.Combine(_folder, "Bitmap.ogg"));
+
+        // When
+        IDataset data = FolderDataset.Load(_folder);
+
+        // Then the GIF has the MP3, and the BMP has no sound (the commands report it: see FolderBuildTests)
+        Assert.Equal(["anim", "nested/deep/leaf"], data.Where(i => i.HasAudio).Select(i => i.Id));
+        Assert.Equal(Path.Combine(_folder, "anim.mp3"), data.Single(i => i.Id == "anim").AudioFile);
     }
 
     [Fact]

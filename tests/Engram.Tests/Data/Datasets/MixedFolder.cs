@@ -24,13 +24,33 @@ internal static class MixedFolder
         ("scan", "a scanned page", ".txt beside it"),
     ];
 
+    /// <summary>The committed sound fixtures (Fixtures/sound, make_fixtures.py), copied beside the images by <see cref="Create"/> when asked.</summary>
+    public static readonly string SoundFixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "sound");
+
+    /// <summary>
+    /// With sounds, each item's sound file as <see cref="Create"/> lays them out (relative to the folder): the one the
+    /// folder's preference order takes where two share the stem (leaf's WAV before its OGG, sunset's MP3 before its OGG).
+    /// </summary>
+    public static readonly (string Id, string Sound)[] Sounds =
+    [
+        ("anim", "anim.mp3"),
+        ("bitmap", "bitmap.OGG"),
+        ("nested/deep/leaf", "nested/deep/leaf.wav"),
+        ("photos/harbour", "photos/harbour.mp3"),
+        ("photos/kite", "photos/kite.ogg"),
+        ("photos/sunset", "photos/sunset.MP3"),
+        ("scan", "scan.mp3"),
+    ];
+
     /// <summary>
     /// Writes the folder: a GIF and a BMP captioned in captions.csv, a WebP with a .txt (and a WAV) beside it, a JPEG with
     /// XMP dc:title, a PNG with a Title, a 60×40 JPEG stored sideways (EXIF orientation 6) with an ImageDescription, a TIFF
     /// with a .txt. With <paramref name="troubled"/> also: a ".png" that is text, a JPEG cut after a third, a BMP with no
-    /// caption anywhere, and a captions.csv row for a file that is not there.
+    /// caption anywhere, and a captions.csv row for a file that is not there. With <paramref name="sounds"/> every item has
+    /// a sound (<see cref="Sounds"/>): MP3 and OGG fixtures beside the GIF, BMP, JPEGs, PNG and TIFF (some named in upper
+    /// case), an OGG beside the WebP's WAV, and an OGG beside the sideways JPEG's MP3.
     /// </summary>
-    public static void Create(string folder, bool troubled = false)
+    public static void Create(string folder, bool troubled = false, bool sounds = false)
     {
         Directory.CreateDirectory(Path.Combine(folder, "photos"));
         Directory.CreateDirectory(Path.Combine(folder, "nested", "deep"));
@@ -44,6 +64,18 @@ internal static class MixedFolder
         Write(folder, "photos/sunset.jpg", 60, 40, 0, ImageFileFormat.Jpeg, orientation: 6, description: "a sunset over the sea");
         Write(folder, "scan.tif", 48, 32, 100, ImageFileFormat.Tiff);
         File.WriteAllText(Path.Combine(folder, "scan.txt"), "a scanned page");
+        if (sounds)
+        {
+            foreach ((string fixture, string copy) in new[]
+            {
+                ("short.mp3", "anim.mp3"), ("short.ogg", "bitmap.OGG"), ("short.ogg", "nested/deep/leaf.ogg"), ("tone-22k-mono.mp3", "photos/harbour.mp3"),
+                ("tone.ogg", "photos/kite.ogg"), ("tone-lame.mp3", "photos/sunset.MP3"), ("short.ogg", "photos/sunset.ogg"), ("tone.mp3", "scan.mp3"),
+            })
+            {
+                File.Copy(Path.Combine(SoundFixtures, fixture), Path.Combine(folder, copy));
+            }
+        }
+
         string rows = "file,caption\nanim.gif,a dancing cat\nbitmap.bmp,an old bitmap\n";
         if (troubled)
         {
