@@ -4,8 +4,10 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Engram.Data;
+using Engram.Data.Audio;
 using Engram.Data.Cues;
 using Engram.Data.Datasets;
+using Engram.Data.Images;
 using Engram.Data.Png;
 using Engram.Encoders;
 using Engram.Encoders.Images;
@@ -28,7 +30,7 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out")
         {
-            Description = "Folder for the report (report.html) and the two memories (fmnist.engram, emoji.engram). An earlier demo's files there are replaced; " +
+            Description = "Folder for the report (report.html) and the three memories (fmnist.engram, emoji.engram, photos.engram). An earlier demo's files there are replaced; " +
                 "any other file of those names is refused unless --force.",
             DefaultValueFactory = _ => "engram-demo",
             HelpName = "FOLDER",
@@ -40,8 +42,10 @@ internal static class DemoCommand
             "The main job on the data shipped in data/ (about a minute on two cores): build an image memory of 2,000 Fashion-MNIST images " +
             "(codes of the local autoencoder) and recall every image from its bottom half, beside raw pixels recalled the paper's way (dot similarity, " +
             "hidden pixels as zeros), which fails; build an image–caption memory of the shipped emoji and recall every one from its name, from another " +
-            "wording and from the top half of its image. Prints a results table, writes report.html with cues and recalled images side by side, and " +
-            "saves both memories for `engram recall --memory` and `engram serve`.\n\n" +
+            "wording and from the top half of its image; build a memory of data/photos, a folder as a user keeps one (JPEG photos in subfolders, an MP3 " +
+            "voice note beside each, captions.csv), with the pretrained encoders (resnet18, minilm), and recall every photo from its caption in other " +
+            "words, from the top half of the photo, and one from a voice note in another voice. Prints a results table, writes report.html with cues " +
+            "and recalled images side by side, and saves the memories for `engram recall --memory` and `engram serve`.\n\n" +
             "Examples:\n  engram demo\n  engram demo --out /tmp/demo --json demo.json")
         {
             output, force, json,
@@ -57,6 +61,7 @@ internal static class DemoCommand
             OutputPath.CheckReplaceable(report, OutputFileKind.DemoReport, replace, "--out");
             OutputPath.CheckReplaceable(Path.Combine(folder, "fmnist.engram"), OutputFileKind.Memory, replace, "--out");
             OutputPath.CheckReplaceable(Path.Combine(folder, "emoji.engram"), OutputFileKind.Memory, replace, "--out");
+            OutputPath.CheckReplaceable(Path.Combine(folder, "photos.engram"), OutputFileKind.Memory, replace, "--out");
             JsonTarget? jsonTarget = JsonOutput.Target(parse.GetValue(json), replace);
             string models = ShippedData.Find("models") ?? throw new DirectoryNotFoundException(MissingData("models"));
             var rows = new List<DemoRow>();
@@ -64,6 +69,7 @@ internal static class DemoCommand
 
             FashionMnistPart(context, folder, models, rows, html);
             EmojiPart(context, folder, models, rows, html);
+            PhotosPart(context, folder, models, rows, html);
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("memory").AddColumn("cue").AddColumn("N").AddColumn("accuracy")
                 .AddColumn("metastable").AddColumn("1 − SSIM").AddColumn("seconds");
@@ -76,8 +82,9 @@ internal static class DemoCommand
 
             context.Console.Write(table);
             AtomicFile.WriteAllBytes(report, Encoding.UTF8.GetBytes(Page(rows, html.ToString())));
-            context.Output.WriteLine($"Wrote {report}, and the memories {Path.Combine(folder, "fmnist.engram")} and {Path.Combine(folder, "emoji.engram")} " +
-                $"(try: engram recall --memory {Path.Combine(folder, "emoji.engram")} --text \"red apple\").");
+            context.Output.WriteLine($"Wrote {report}, and the memories {Path.Combine(folder, "fmnist.engram")}, {Path.Combine(folder, "emoji.engram")} and " +
+                $"{Path.Combine(folder, "photos.engram")} (try: engram recall --memory {Path.Combine(folder, "emoji.engram")} --text \"red apple\"; for your own " +
+                "photos as a store that shows the originals: engram build --dataset data/photos --out photos.store).");
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engram demo took {total.Elapsed.TotalSeconds:F1} s."));
             jsonTarget?.Write(new { rows, report, seconds = total.Elapsed.TotalSeconds }, context);
 
@@ -186,6 +193,73 @@ internal static class DemoCommand
 
         html.AppendLine("</table>");
     }
+
+    // A folder as a user keeps one: JPEGs in subfolders, an MP3 voice note beside each, captions.csv; the cues are the user's own kind.
+    private static void PhotosPart(CliContext context, string folder, string models, List<DemoRow> rows, StringBuilder html)
+    {
+        string photos = ShippedData.Find("photos") ?? throw new DirectoryNotFoundException(MissingData("photos"));
+        string cues = ShippedData.Find("photo-cues") ?? throw new DirectoryNotFoundException(MissingData("photo-cues"));
+        IDataset dataset = FolderDataset.Load(photos);
+        context.Output.WriteLine($"Your photos: storing the {dataset.Count} photos of data/photos as [photo; caption; voice note] (resnet18, minilm, emoji-speech)…");
+        var stopwatch = Stopwatch.StartNew();
+        MemoryEncoders encoders = MemoryEncoders.Open(
+            MemorySource.FolderImageCodec, MemorySource.FolderTextEncoder, Path.Combine(models, "emoji-speech.safetensors"), new ImageShape(3, 32, 32));
+        IImageCodec codec = encoders.Image!;
+        EncodedDatasetImages images = DatasetImages.EncodeEach(dataset, codec, root: photos);
+        if (images.Failed.Count > 0)
+        {
+            throw new InvalidDataException($"data/photos is damaged: {DatasetProblems.Summary(images.Failed)} Restore it from the repository.");
+        }
+
+        MemoryItem[] items = dataset.Select(i => new MemoryItem(i.Id, i.Caption)).ToArray();
+        MultimodalMemory memory = MultimodalMemory.Build(items, encoders, images.Images, dataset.Select(i => i.Audio!).ToArray());
+        memory.Save(Path.Combine(folder, "photos.engram"));
+        double buildSeconds = stopwatch.Elapsed.TotalSeconds;
+        var byFile = dataset.Select((item, i) => (item, i)).ToDictionary(p => Path.GetRelativePath(photos, p.item.ImageFile!).Replace('\\', '/'), p => p.i, StringComparer.Ordinal);
+
+        // The caption in other words: a paraphrase per photo that shares few of its words (data/photo-cues/paraphrases.csv).
+        (int Item, string Text)[] paraphrases = File.ReadAllLines(Path.Combine(cues, "paraphrases.csv")).Skip(1)
+            .Select(line => line.Split(',', 2)).Select(f => (byFile[f[0]], f[1])).ToArray();
+        var found = new List<(int Item, string Cue, MemoryRecall Recall)>();
+        void Cues(string cue, IReadOnlyList<(int Item, string Label, MemoryCue Cue)> given)
+        {
+            stopwatch.Restart();
+            MemoryRecall[] recalls = given.Select(g => memory.Recall(g.Cue)).ToArray();
+            found.AddRange(given.Zip(recalls, (g, r) => (g.Item, g.Label, r)).Take(3));
+            rows.Add(new DemoRow("your photos, [photo; caption; voice note]", cue, memory.Count,
+                given.Zip(recalls).Count(p => p.Second.Index == p.First.Item) / (double)given.Count,
+                recalls.Count(r => r.Metastable) / (double)given.Count, null, stopwatch.Elapsed.TotalSeconds + buildSeconds));
+            buildSeconds = 0;
+        }
+
+        Cues($"the caption in other words ({paraphrases.Length} paraphrases)", paraphrases.Select(p => (p.Item, $"“{p.Text}”", new MemoryCue(Text: p.Text))).ToArray());
+
+        // The top half of each photo, as a cropped copy would be: encoded whole, so every feature is compared.
+        Cues("the top half of the photo (cropped)", dataset.Select((item, i) =>
+        {
+            Image whole = item.ImageAtMost(DatasetImages.DecodeSideFactor * codec.Shape.Width);
+            int rowsKept = whole.Height / 2, length = rowsKept * whole.Width * whole.Channels;
+            var top = new Image(whole.Width, rowsKept, whole.Layout, whole.Pixels.AsSpan(0, length).ToArray());
+            return (i, "the top half", new MemoryCue(Image: ImageOps.Prepare(top, codec.Shape.Width, grey: false)));
+        }).ToArray());
+
+        // A voice note: the sunflower's caption in other words, in a voice no stored note was spoken in.
+        string note = Path.Combine(cues, "sunflower-note.mp3");
+        Cues("a voice note in another voice (sunflower-note.mp3)", [(byFile["plants/sunflower-against-blue-sky.jpg"], "sunflower-note.mp3", new MemoryCue(Audio: AudioFiles.Read(note)))]);
+
+        html.AppendLine("<h2>Your photos: recall from other words, half a photo, a voice note</h2><table><tr><th>cue</th><th>the photo it should find</th><th>recalled photo</th><th>recalled caption</th><th>top weight</th></tr>");
+        foreach ((int item, string cue, MemoryRecall recall) in found)
+        {
+            html.AppendLine(CultureInfo.InvariantCulture,
+                $"<tr><td>{WebUtility.HtmlEncode(cue)}</td><td>{Original(dataset[item])}</td><td>{Original(dataset[recall.Index])}</td><td>{WebUtility.HtmlEncode(recall.Caption)}</td><td>{recall.TopWeight:F4}</td></tr>");
+        }
+
+        html.AppendLine("</table>");
+    }
+
+    // A photo as the user keeps it (resnet18 has no decoder: the original is what a recall shows).
+    private static string Original(DatasetItem item) =>
+        $"<img height=\"96\" alt=\"{WebUtility.HtmlEncode(item.Caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(PngEncoder.Encode(item.ImageAtMost(192)))}\">";
 
     private static ExperimentRow Template() => new()
     {
