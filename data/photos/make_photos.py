@@ -3,7 +3,8 @@
 
 JPEG photos in subfolders (public-domain clip art from Debian's openclipart-png, flattened on white and scaled to
 at most 320 pixels), a voice note beside each (its caption spoken by espeak-ng, MP3 through ffmpeg's libmp3lame),
-a captions.csv, and in data/photo-cues the cues of the demo: a voice note in another voice.
+a captions.csv, and in data/photo-cues the cues of the demo and the README: a voice note in another voice, the top
+half of a photo (paraphrases.csv there is written by hand).
 
 Needs /usr/bin/python3 with PIL (python3-pil), espeak-ng and ffmpeg. Run from the repository root:
     /usr/bin/python3 data/photos/make_photos.py
@@ -32,6 +33,9 @@ CHOSEN = [
     ("office", "Desk Lamp"), ("office", "Ballpoint Pen"),
     ("people", "A boy plays soccer"), ("people", "A man singing"),
 ]
+
+# The README's partial photo: the top half of a stored photo, cropped off as a user might.
+PARTIAL = ("animals/emperor-penguin.jpg", "penguin-top.jpg")
 
 # The demo's voice note: a caption in words of its own, in a voice no stored note was spoken in.
 VOICE_NOTE = ("sunflower-note.mp3", "a sunflower under a blue sky", "en-gb+f2")
@@ -83,6 +87,13 @@ def main():
 
     os.makedirs(CUES, exist_ok=True)
     speak(VOICE_NOTE[1], VOICE_NOTE[2], os.path.join(CUES, VOICE_NOTE[0]))
+    crop_top(os.path.join(OUT, PARTIAL[0]), os.path.join(CUES, PARTIAL[1]))
+
+
+def crop_top(photo, out):
+    with Image.open(photo) as image:
+        width, height = image.size
+        image.crop((0, 0, width, height // 2)).save(out, quality=85)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ public sealed class FolderBuildTests : IDisposable
         string photos = Path.Combine(_folder, "photos");
         MixedFolder.Create(photos);
 
-        // When a memory is built from it (raw pixels and the n-gram text encoder, the folder defaults)
+        // When a memory is built from it (resnet18 and minilm, the folder defaults)
         string memory = Path.Combine(_folder, "photos.engram"), json = Path.Combine(_folder, "build.json");
         var (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory, "--json", json);
 
