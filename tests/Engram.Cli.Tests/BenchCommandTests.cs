@@ -10,6 +10,25 @@ public sealed class BenchCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
+    public void Should_time_our_png_decoder_and_resize_against_imagesharp_on_the_same_files()
+    {
+        // Given a folder of the shipped emoji PNGs
+        string images = Path.Combine(Engram.Data.ShippedData.Find("emoji")!, "images"), json = Path.Combine(_folder, "images.json");
+
+        // When
+        var (code, output, error) = CliRunner.Run("bench", "images", "--folder", images, "--passes", "1", "--json", json);
+
+        // Then each task has both timings and their ratio
+        Assert.True(code == 0, error);
+        Assert.Contains("239 PNG files", output, StringComparison.Ordinal);
+        JsonElement[] timings = [.. CliRunner.ReadJson(json).GetProperty("timings").EnumerateArray()];
+        Assert.Equal(["decode PNG, full size", "decode PNG, longest side 32", "decode PNG, ImageSharp to its own Rgba32 frame only"],
+            timings.Take(3).Select(t => t.GetProperty("task").GetString()));
+        Assert.StartsWith("area resize to longest side 32", timings[3].GetProperty("task").GetString(), StringComparison.Ordinal);
+        Assert.All(timings, t => Assert.Equal(t.GetProperty("ours_seconds").GetDouble() / t.GetProperty("imagesharp_seconds").GetDouble(), t.GetProperty("ratio").GetDouble(), 9));
+    }
+
+    [Fact]
     public void Should_write_both_rates_and_their_ratio_for_gemm()
     {
         // Given

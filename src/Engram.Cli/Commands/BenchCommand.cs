@@ -194,7 +194,7 @@ internal static class BenchCommand
         Option<bool> force = OutputOptions.Force();
         var command = new Command(
             "images",
-            "Engram's PNG decoder, PNG encoder and area resize against SixLabors.ImageSharp doing the same work on the same files, " +
+            "Engram's PNG decoder and area resize against SixLabors.ImageSharp doing the same work on the same files, " +
             "in one run: the median time of each and the ratio ours / ImageSharp's (below 1: ours is faster).\n\n" +
             "Example:\n  engram bench images --folder ~/photos --max-side 256 --json images.json")
         {
