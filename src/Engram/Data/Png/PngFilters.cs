@@ -1,6 +1,6 @@
 namespace Engram.Data.Png;
 
-/// <summary>The five PNG row filters (None, Sub, Up, Average, Paeth), undone in place and applied for encoding.</summary>
+/// <summary>The five PNG row filters (None, Sub, Up, Average, Paeth), undone in place as rows are decoded (ImageSharp applies them when Engram writes a PNG).</summary>
 internal static class PngFilters
 {
     /// <summary>Reverses filter <paramref name="type"/> on <paramref name="row"/>; <paramref name="previous"/> is the unfiltered row above (zeros for the first).</summary>
@@ -43,24 +43,6 @@ internal static class PngFilters
                 return true;
             default:
                 return false;
-        }
-    }
-
-    /// <summary>Writes filter <paramref name="type"/> of <paramref name="row"/> into <paramref name="destination"/>.</summary>
-    public static void Filter(byte type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bytesPerPixel, Span<byte> destination)
-    {
-        for (int i = 0; i < row.Length; i++)
-        {
-            int left = i >= bytesPerPixel ? row[i - bytesPerPixel] : 0;
-            int upLeft = i >= bytesPerPixel ? previous[i - bytesPerPixel] : 0;
-            destination[i] = type switch
-            {
-                0 => row[i],
-                1 => (byte)(row[i] - left),
-                2 => (byte)(row[i] - previous[i]),
-                3 => (byte)(row[i] - ((left + previous[i]) >> 1)),
-                _ => (byte)(row[i] - Paeth(left, previous[i], upLeft)),
-            };
         }
     }
 
