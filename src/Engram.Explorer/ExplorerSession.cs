@@ -177,6 +177,56 @@ internal sealed class ExplorerSession
     /// <summary>The original media of kind <paramref name="kind"/> kept for item <paramref name="id"/>, or null (always, for a memory file).</summary>
     public StoredMedia? Media(string id, string kind) => _store?.Media(id, kind);
 
+    /// <summary>
+    /// The bytes of item <paramref name="id"/>'s original image as the store kept them (its bytes, or the file a reference
+    /// names), or null when this is a memory file, the item has none, or a referenced file is gone: what stands in for a
+    /// decoded image when the image codec has no decoder (a pretrained feature extractor such as resnet18).
+    /// </summary>
+    public byte[]? OriginalImage(string id)
+    {
+        if (_store?.Media(id, Modality.ImageName) is not { } media)
+        {
+            return null;
+        }
+
+        if (media.Bytes is { } bytes)
+        {
+            return bytes;
+        }
+
+        string path = ReferencePath(media.Reference ?? "");
+        return media.Reference is not null && File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    /// <summary>
+    /// Item <paramref name="id"/>'s original image as a PNG of at most <paramref name="maxSide"/> pixels a side, or null
+    /// when there is none (<see cref="OriginalImage"/>); an original that no longer decodes is a 404 naming it.
+    /// </summary>
+    public byte[]? OriginalPng(string id, int maxSide)
+    {
+        if (OriginalImage(id) is not { } bytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            lock (_decodeGate)
+            {
+                return Engram.Data.Png.PngEncoder.Encode(ImageFiles.Decode(bytes, $"the original image of {id}", new ImageDecodeOptions { MaxSide = maxSide, MaxPixels = Options.MaxImagePixels }));
+            }
+        }
+        catch (DataFormatException e)
+        {
+            throw ApiException.NotFound($"Item '{id}''s original image cannot be shown: {e.Message}");
+        }
+    }
+
+    /// <summary>Why there is no image to show for item <paramref name="id"/> when the image codec does not decode.</summary>
+    public string NoDecodedImage(string id) =>
+        $"The image codec {Encoders.Image?.Name} is an encoder without a decoder, so item '{id}''s stored code cannot be shown as an image, and " +
+        (IsWritable ? "the store kept no original image of it." : "a memory file keeps no originals: build a store (engram build --store, the default for a folder) to keep and show them.");
+
     /// <summary>Where a media reference points: a relative path is taken from the store's folder.</summary>
     public string ReferencePath(string reference) =>
         Path.IsPathRooted(reference) ? reference : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_store!.Path))!, reference);

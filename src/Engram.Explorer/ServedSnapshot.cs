@@ -98,7 +98,13 @@ internal sealed class ServedSnapshot
     /// <summary>The index of the item with id <paramref name="id"/> in this state, or null when it holds none.</summary>
     public int? IndexOf(string id) => _indexById.Value.TryGetValue(id, out int index) ? index : null;
 
-    /// <summary>Dec(ξ) of item <paramref name="index"/>'s stored image, as PNG.</summary>
+    // The longest side an original is shown at, where the codec has no decoder.
+    private const int OriginalSide = 256;
+
+    /// <summary>
+    /// Dec(ξ) of item <paramref name="index"/>'s stored image, as PNG; for a codec without a decoder, the original image the
+    /// store kept (at most <see cref="OriginalSide"/> a side), or a 404 saying why there is none.
+    /// </summary>
     public byte[] StoredPng(int index)
     {
         CheckItem(index);
@@ -112,13 +118,24 @@ internal sealed class ServedSnapshot
             return cached;
         }
 
-        float[] image;
-        lock (_session.RecallGate)
+        byte[] png;
+        if (_session.Encoders.Image is { Decodes: false })
         {
-            image = Memory!.StoredImage(index)!;
+            // No decoder (resnet18): the store's original stands in for Dec(ξ).
+            string id = Memory!.Items[index].Id;
+            png = _session.OriginalPng(id, OriginalSide) ?? throw ApiException.NotFound(_session.NoDecodedImage(id));
+        }
+        else
+        {
+            float[] image;
+            lock (_session.RecallGate)
+            {
+                image = Memory!.StoredImage(index)!;
+            }
+
+            png = PngViews.Encode(image, shape);
         }
 
-        byte[] png = PngViews.Encode(image, shape);
         if (_storedPngs.Count < MaxCachedImages)
         {
             _storedPngs.TryAdd(index, png);
@@ -229,7 +246,7 @@ internal sealed class ServedSnapshot
             recall.Metastable,
             recall.RunnersUp.Select(WeightView.Of).ToArray(),
             recall.Energies,
-            PngViews.Base64(recall.Image, Shape),
+            PngViews.Base64(recall.Image, Shape) ?? RecalledOriginal(recall.Id),
             PngViews.Base64(image, Shape),
             new CueView(slots, hidden, image is null ? null : noise, image is null ? null : occlude, itemIndex),
             new RecallOptionsView(
@@ -267,6 +284,14 @@ internal sealed class ServedSnapshot
         {
             int item = FindItem(reference);
             itemIndex = item;
+            if (_session.Encoders.Image is { Decodes: false })
+            {
+                // No decoder: the item's original, prepared as an upload is, is its image cue.
+                string id = Memory!.Items[item].Id;
+                byte[] original = _session.OriginalImage(id) ?? throw ApiException.BadRequest(_session.NoDecodedImage(id) + " Cue with an image file (image_png) instead.");
+                return _session.PrepareImage(original, $"the original image of {id}");
+            }
+
             lock (_session.RecallGate)
             {
                 return Memory!.StoredImage(item)!;
@@ -366,6 +391,10 @@ internal sealed class ServedSnapshot
     private static OptionsView OptionsOf(RecallSettings settings) =>
         new(settings.Hopfield?.Similarity is { } similarity ? Names.Of(similarity) : null, settings.Hopfield?.Beta, settings.Steps ?? 1);
 
+    // Where the codec has no decoder, the recalled item's original (as a store keeps it) is the recalled image; else none.
+    private string? RecalledOriginal(string id) =>
+        _session.Encoders.Image is { Decodes: false } && _session.OriginalPng(id, OriginalSide) is { } png ? Convert.ToBase64String(png) : null;
+
     // The paper's Figure 3 for this memory: each stored code against the code of its own decoded image with the
     // bottom half hidden (i = j), and against every other stored code (i ≠ j).
     private SeparabilityView MeasureSeparability()
@@ -383,10 +412,15 @@ internal sealed class ServedSnapshot
         {
             Tensor stored = memory.StoredCodes(slot.Name, 0, n);
             Tensor cues;
-            if (slot.Name == "image")
+            if (slot.Name == "image" && codec!.Decodes)
             {
-                cues = OccludedCodes(stored, codec!);
+                cues = OccludedCodes(stored, codec);
                 cue = "the code of its own stored image, decoded, with the bottom half hidden";
+            }
+            else if (slot.Name == "image")
+            {
+                cues = stored;
+                cue = $"its own stored image code ({codec!.Name} has no decoder, so a stored code cannot be turned back into an image to hide half of; i = j is 1, and i ≠ j shows how far apart the stored images lie)";
             }
             else
             {
