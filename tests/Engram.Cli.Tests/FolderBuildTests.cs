@@ -99,22 +99,22 @@ public sealed class FolderBuildTests : IDisposable
         File.Copy(Path.Combine(MixedFolder.SoundFixtures, "short.mp3"), Path.Combine(photos, "anim.mp3"));
         const string Silent = "bitmap.bmp, photos/harbour.jpg, photos/kite.png, photos/sunset.jpg, scan.tif";
 
-        // When it is built with the defaults, the audio slot is left out, saying so and naming the five; nothing is silently lost
+        // When it is built with the defaults (as a memory file, so that it can be built again at the path), the audio slot is left out, saying so and naming the five; nothing is silently lost
         string memory = Path.Combine(_folder, "photos.engram"), json = Path.Combine(_folder, "build.json");
-        var (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--out", memory, "--json", json);
+        var (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--memory-file", "--out", memory, "--json", json);
         Assert.True(code == 0, error);
         Assert.Contains($"5 items have no sound, so the audio slot is left out: {Silent}.", stdout, StringComparison.Ordinal);
         Assert.Equal(["image", "text"], CliRunner.ReadJson(json).GetProperty("slots").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
 
         // When an audio encoder is asked for, the five are left out, named, and the MP3's and the WAV's items are stored
         string speech = Path.Combine(ShippedData.Find("models")!, "emoji-speech.safetensors");
-        (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--audio-encoder", speech, "--out", memory, "--json", json);
+        (code, stdout, error) = CliRunner.Run("build", "--dataset", photos, "--audio-encoder", speech, "--memory-file", "--out", memory, "--json", json);
         Assert.True(code == 0, error);
         Assert.Contains("Stored 2 items from folder", stdout, StringComparison.Ordinal);
         Assert.Contains($"5 items have no sound (the audio slot needs one for every item), so they were left out: {Silent}.", stdout, StringComparison.Ordinal);
 
         // And with --strict the build refuses, naming them
-        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--audio-encoder", speech, "--out", memory, "--strict");
+        (code, _, error) = CliRunner.Run("build", "--dataset", photos, "--audio-encoder", speech, "--memory-file", "--out", memory, "--strict");
         Assert.NotEqual(0, code);
         Assert.Contains("bitmap.bmp", error, StringComparison.Ordinal);
     }
