@@ -49,7 +49,7 @@ internal static class BuildCommand
         };
         var audioEncoder = new Option<string?>("--audio-encoder")
         {
-            Description = "The sound slot's encoder: a speech weight file, or 'none' (the default unless every item of a folder has a sound). " +
+            Description = "The sound slot's encoder: a speech weight file, or 'none' (the default, unless every item of a folder has a sound: then data/models/emoji-speech, trained on spoken emoji names). " +
                 "For emoji, the names are spoken by espeak-ng in --voice.",
             HelpName = "PATH|none",
         };
