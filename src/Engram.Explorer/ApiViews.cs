@@ -52,8 +52,11 @@ internal sealed record ItemView(int Index, string Id, string? Caption);
 /// <summary>A page of items, from the state <c>version</c> (see <see cref="MemoryView"/>): indices are that state's.</summary>
 internal sealed record ItemsView(int Count, int Matching, int Offset, int Limit, string? Query, IReadOnlyList<ItemView> Items, long Version);
 
-/// <summary>One item, and which of its original media a store kept: the image as given (<c>original_image</c>) and its sound.</summary>
-internal sealed record ItemDetailView(int Index, string Id, string? Caption, bool OriginalImage, bool Sound, long Version);
+/// <summary>
+/// One item, and which of its original media a store kept: the image as given (<c>original_image</c>) and its sound, each
+/// with the file extension its bytes show (<c>image_extension</c>, <c>sound_extension</c>: ".jpg", ".mp3", …).
+/// </summary>
+internal sealed record ItemDetailView(int Index, string Id, string? Caption, bool OriginalImage, bool Sound, long Version, string? ImageExtension, string? SoundExtension);
 
 /// <summary>What <c>POST /api/items</c> added, and how many items the store holds now.</summary>
 internal sealed record ItemAddedView(ItemView Item, int Count, long Version);

@@ -305,7 +305,8 @@ internal sealed class ExplorerApi(ExplorerSession session, ILogger logger)
             case null:
                 MemoryItem item = snapshot.Items[index];
                 await WriteAsync(context, new ItemDetailView(
-                    index, item.Id, item.Caption, session.Media(id, Modality.ImageName) is not null, session.Media(id, Modality.AudioName) is not null, snapshot.Version)).ConfigureAwait(false);
+                    index, item.Id, item.Caption, session.Media(id, Modality.ImageName) is not null, session.Media(id, Modality.AudioName) is not null, snapshot.Version,
+                    session.MediaExtension(id, Modality.ImageName), session.MediaExtension(id, Modality.AudioName))).ConfigureAwait(false);
                 break;
             case "audio":
                 await MediaAsync(context, id, Modality.AudioName).ConfigureAwait(false);

@@ -199,6 +199,35 @@ internal sealed class ExplorerSession
     }
 
     /// <summary>
+    /// The file extension of item <paramref name="id"/>'s original <paramref name="kind"/> ("image" or "audio") as its
+    /// bytes show it (".jpg", ".mp3", …: <see cref="StoredMedia.Extension"/>), or null when the store kept none: what
+    /// the page names a download by.
+    /// </summary>
+    public string? MediaExtension(string id, string kind)
+    {
+        if (_store?.Media(id, kind) is not { } media)
+        {
+            return null;
+        }
+
+        if (media.Bytes is { } bytes)
+        {
+            return StoredMedia.Extension(bytes, kind);
+        }
+
+        string path = ReferencePath(media.Reference ?? "");
+        if (media.Reference is null || !File.Exists(path))
+        {
+            return null;
+        }
+
+        var head = new byte[64];
+        using FileStream file = File.OpenRead(path);
+        int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return StoredMedia.Extension(head.AsSpan(0, read), kind);
+    }
+
+    /// <summary>
     /// Item <paramref name="id"/>'s original image as a PNG of at most <paramref name="maxSide"/> pixels a side, or null
     /// when there is none (<see cref="OriginalImage"/>); an original that no longer decodes is a 404 naming it.
     /// </summary>

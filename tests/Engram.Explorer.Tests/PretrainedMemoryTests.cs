@@ -59,6 +59,11 @@ public sealed class PretrainedMemoryTests : IAsyncLifetime
         byte[] thumbnail = await client.GetByteArrayAsync("/api/items/2/image.png");
         Assert.Equal(Shown(_items[2]), PngDecoder.Decode(thumbnail, "thumbnail").Image.Pixels);
 
+        // And the item's detail names its original's format, which the page names the download by
+        JsonElement detail = await client.GetFromJsonAsync<JsonElement>($"/api/items/{Uri.EscapeDataString(_items[2].Id).Replace("%2F", "/", StringComparison.Ordinal)}");
+        Assert.Equal((true, ".jpg"), (detail.GetProperty("original_image").GetBoolean(), detail.GetProperty("image_extension").GetString()));
+        Assert.Equal(JsonValueKind.Null, detail.GetProperty("sound_extension").ValueKind);
+
         // And the separability answers, saying what it compares since no stored code can be decoded and half hidden
         using HttpResponseMessage separability = await client.GetAsync("/api/separability");
         Assert.Equal(HttpStatusCode.OK, separability.StatusCode);
