@@ -26,7 +26,7 @@ internal static class Progress
                 .Start(ctx =>
                 {
                     ProgressTask task = ctx.AddTask(Markup.Escape(description), maxValue: total);
-                    return work(new SynchronousProgress(done => task.Value = done), cancellation.Token);
+                    return work(new SynchronousProgress<int>(done => task.Value = done), cancellation.Token);
                 });
         }
         finally
@@ -35,9 +35,16 @@ internal static class Progress
         }
     }
 
+    /// <summary>
+    /// Long work's progress lines ("encoding 27 captions (minilm)"), written to the command's output as they are reported, in
+    /// order, on the reporting thread: a <see cref="Progress{T}"/> would post them to the thread pool, out of order, and
+    /// could write after the command had finished and its output was closed.
+    /// </summary>
+    public static IProgress<string> Lines(CliContext context) => new SynchronousProgress<string>(line => context.Output.WriteLine(line));
+
     // Progress<T> posts to the thread pool; reporting inline keeps the bar in step with the work.
-    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(int value) => report(value);
+        public void Report(T value) => report(value);
     }
 }

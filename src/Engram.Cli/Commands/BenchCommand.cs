@@ -265,7 +265,7 @@ internal static class BenchCommand
             StoreBenchmarkResult r;
             try
             {
-                r = StoreBenchmark.Run(emoji, encoders, folder, parse.GetValue(open), parse.GetValue(repeats), new Progress<string>(line => context.Output.WriteLine(line)));
+                r = StoreBenchmark.Run(emoji, encoders, folder, parse.GetValue(open), parse.GetValue(repeats), Progress.Lines(context));
             }
             finally
             {

@@ -183,7 +183,7 @@ internal static class BuildCommand
                 MaxSteps = parse.GetResult(steps) is { Implicit: false } ? options.MaxSteps : kind.DefaultOptions.MaxSteps,
             };
 
-            MultimodalMemory memory = source.Build(options, new Progress<string>(line => context.Output.WriteLine(line)), kind.Name);
+            MultimodalMemory memory = source.Build(options, Progress.Lines(context), kind.Name);
             if (asStore)
             {
                 MediaKeeping keeping = parse.GetValue(media);

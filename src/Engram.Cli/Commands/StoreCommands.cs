@@ -143,7 +143,7 @@ internal static class StoreCommands
                 }
                 else
                 {
-                    opened.Add(adding, images, sounds, originals, new Progress<string>(line => context.Output.WriteLine(line)), update);
+                    opened.Add(adding, images, sounds, originals, Progress.Lines(context), update);
                 }
 
                 BuildCommand.WriteProblems(context, source);
